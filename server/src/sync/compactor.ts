@@ -1,0 +1,92 @@
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../logger';
+import type { Storage } from '../storage/storage';
+
+interface WorkerReply {
+  id: number;
+  state?: Uint8Array;
+  error?: string;
+}
+
+/**
+ * Background compaction: folds the latest snapshot and the log since into a new
+ * snapshot in a worker thread, so encoding a large story never blocks typing.
+ * The log itself is kept (history); loading reads the newest snapshot plus the log since.
+ */
+export class Compactor {
+  private worker: Worker | null = null;
+  private nextId = 1;
+  private readonly inFlight = new Map<number, (reply: WorkerReply) => void>();
+  private readonly queued = new Set<string>();
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: { storage: Storage; logger: Logger }) {}
+
+  schedule(storyId: string): void {
+    if (this.queued.has(storyId)) return;
+    this.queued.add(storyId);
+    this.chain = this.chain.then(() => this.compact(storyId)).catch(() => undefined);
+  }
+
+  /** Resolves when everything scheduled so far is done. */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+
+  async compact(storyId: string): Promise<void> {
+    this.queued.delete(storyId);
+    const { storage, logger } = this.options;
+    try {
+      const state = await storage.loadStoryState(storyId);
+      const last = state.updates.at(-1);
+      if (!last) return;
+      const parts = [
+        ...(state.snapshot ? [state.snapshot.state] : []),
+        ...state.updates.map((u) => u.update),
+      ];
+      const merged = await this.run(parts);
+      await storage.saveSnapshot(storyId, { upto: last.seq, state: merged });
+      logger.debug({ storyId, upto: last.seq, bytes: merged.byteLength }, 'story compacted');
+    } catch (err) {
+      logger.warn(
+        { err, storyId },
+        'compaction failed; the log is intact and will be retried later',
+      );
+    }
+  }
+
+  private run(parts: Uint8Array[]): Promise<Uint8Array> {
+    const worker = this.ensureWorker();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.inFlight.set(id, (reply) =>
+        reply.state ? resolve(reply.state) : reject(new Error(reply.error)),
+      );
+      worker.postMessage({ id, parts });
+    });
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(new URL('./compaction-worker.mjs', import.meta.url));
+    worker.unref();
+    worker.on('message', (reply: WorkerReply) => {
+      this.inFlight.get(reply.id)?.(reply);
+      this.inFlight.delete(reply.id);
+    });
+    worker.on('error', (err) => {
+      this.options.logger.error({ err }, 'compaction worker crashed');
+      for (const settle of this.inFlight.values()) settle({ id: 0, error: String(err) });
+      this.inFlight.clear();
+      this.worker = null;
+    });
+    this.worker = worker;
+    return worker;
+  }
+
+  async close(): Promise<void> {
+    await this.chain;
+    await this.worker?.terminate();
+    this.worker = null;
+  }
+}

@@ -1,0 +1,80 @@
+import { MessageType } from '@copydesk/shared';
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import * as syncProtocol from 'y-protocols/sync';
+
+/** Frames the server sends, encoded once and shared by every recipient. */
+export const encodeSyncStep1 = (stateVector: Uint8Array): Uint8Array => {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MessageType.sync);
+  encoding.writeVarUint(e, syncProtocol.messageYjsSyncStep1);
+  encoding.writeVarUint8Array(e, stateVector);
+  return encoding.toUint8Array(e);
+};
+
+export const encodeSyncStep2 = (update: Uint8Array): Uint8Array => {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MessageType.sync);
+  encoding.writeVarUint(e, syncProtocol.messageYjsSyncStep2);
+  encoding.writeVarUint8Array(e, update);
+  return encoding.toUint8Array(e);
+};
+
+export const encodeSyncUpdate = (update: Uint8Array): Uint8Array => {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MessageType.sync);
+  encoding.writeVarUint(e, syncProtocol.messageYjsUpdate);
+  encoding.writeVarUint8Array(e, update);
+  return encoding.toUint8Array(e);
+};
+
+export const encodeAwareness = (update: Uint8Array): Uint8Array => {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MessageType.awareness);
+  encoding.writeVarUint8Array(e, update);
+  return encoding.toUint8Array(e);
+};
+
+export const encodeStored = (stateVector: Uint8Array): Uint8Array => {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MessageType.stored);
+  encoding.writeVarUint8Array(e, stateVector);
+  return encoding.toUint8Array(e);
+};
+
+/** A frame from a client, decoded without touching any document. */
+export type ClientMessage =
+  | { type: 'sync-step1'; stateVector: Uint8Array }
+  | { type: 'sync-step2'; update: Uint8Array }
+  | { type: 'sync-update'; update: Uint8Array }
+  | { type: 'awareness'; update: Uint8Array }
+  | { type: 'query-awareness' };
+
+export class MalformedMessageError extends Error {}
+
+/** Decodes one binary frame; throws MalformedMessageError for anything else. */
+export const decodeClientMessage = (data: Uint8Array): ClientMessage => {
+  try {
+    const d = decoding.createDecoder(data);
+    const type = decoding.readVarUint(d);
+    switch (type) {
+      case MessageType.sync: {
+        const sub = decoding.readVarUint(d);
+        const payload = decoding.readVarUint8Array(d);
+        if (sub === syncProtocol.messageYjsSyncStep1)
+          return { type: 'sync-step1', stateVector: payload };
+        if (sub === syncProtocol.messageYjsSyncStep2)
+          return { type: 'sync-step2', update: payload };
+        if (sub === syncProtocol.messageYjsUpdate) return { type: 'sync-update', update: payload };
+        break;
+      }
+      case MessageType.awareness:
+        return { type: 'awareness', update: decoding.readVarUint8Array(d) };
+      case MessageType.queryAwareness:
+        return { type: 'query-awareness' };
+    }
+  } catch (err) {
+    throw new MalformedMessageError(`undecodable frame: ${(err as Error).message}`);
+  }
+  throw new MalformedMessageError('unknown message type');
+};

@@ -1,0 +1,115 @@
+import type { Logger } from '../logger';
+import type { Storage } from '../storage/storage';
+import type { Compactor } from './compactor';
+import { StoryRoom } from './story-room';
+
+export interface RoomRegistryOptions {
+  storage: Storage;
+  logger: Logger;
+  compactor: Compactor;
+  /** How long a story with no holders stays in memory (reconnects are cheap within it). */
+  unloadAfterMs: number;
+  compactEveryUpdates: number;
+}
+
+/** Loads each story once, shares it among its holders, and unloads it when idle. */
+export class RoomRegistry {
+  private readonly rooms = new Map<string, Promise<StoryRoom>>();
+  private readonly unloadTimers = new Map<string, NodeJS.Timeout>();
+
+  constructor(private readonly options: RoomRegistryOptions) {}
+
+  get loadedCount(): number {
+    return this.rooms.size;
+  }
+
+  /** Loads (or reuses) the story and counts the caller as a holder until `release`. */
+  async acquire(storyId: string): Promise<StoryRoom> {
+    const timer = this.unloadTimers.get(storyId);
+    if (timer) {
+      clearTimeout(timer);
+      this.unloadTimers.delete(storyId);
+    }
+    let loading = this.rooms.get(storyId);
+    if (!loading) {
+      loading = this.load(storyId);
+      this.rooms.set(storyId, loading);
+      loading.catch(() => this.rooms.delete(storyId));
+    }
+    const room = await loading;
+    room.holders++;
+    return room;
+  }
+
+  release(room: StoryRoom): void {
+    room.holders = Math.max(0, room.holders - 1);
+    if (room.holders > 0 || room.failed) return;
+    const timer = setTimeout(() => void this.unload(room), this.options.unloadAfterMs);
+    timer.unref();
+    this.unloadTimers.set(room.id, timer);
+  }
+
+  /** Reads a story's document briefly (HTTP views) without keeping it loaded. */
+  async withRoom<T>(storyId: string, fn: (room: StoryRoom) => T | Promise<T>): Promise<T> {
+    const room = await this.acquire(storyId);
+    try {
+      await room.whenStoredAsync();
+      return await fn(room);
+    } finally {
+      this.release(room);
+    }
+  }
+
+  /** Rooms currently loaded (for shutdown and metrics). */
+  async loadedRooms(): Promise<StoryRoom[]> {
+    const settled = await Promise.allSettled(this.rooms.values());
+    return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  }
+
+  private async load(storyId: string): Promise<StoryRoom> {
+    const room = new StoryRoom(storyId, {
+      storage: this.options.storage,
+      logger: this.options.logger,
+      onStored: (r) => {
+        if (r.updatesSinceSnapshot >= this.options.compactEveryUpdates) this.compact(r);
+      },
+      onFailed: (r) => this.drop(r),
+    });
+    await room.load();
+    return room;
+  }
+
+  private compact(room: StoryRoom): void {
+    room.updatesSinceSnapshot = 0;
+    this.options.compactor.schedule(room.id);
+  }
+
+  private async unload(room: StoryRoom): Promise<void> {
+    this.unloadTimers.delete(room.id);
+    await room.whenStoredAsync();
+    if (room.holders > 0 || this.rooms.get(room.id) === undefined) return;
+    if (room.updatesSinceSnapshot > 0) this.compact(room);
+    this.rooms.delete(room.id);
+    room.destroy();
+    this.options.logger.debug({ storyId: room.id }, 'story unloaded');
+  }
+
+  private drop(room: StoryRoom): void {
+    this.rooms.delete(room.id);
+    const timer = this.unloadTimers.get(room.id);
+    if (timer) clearTimeout(timer);
+    this.unloadTimers.delete(room.id);
+    room.destroy();
+  }
+
+  /** Waits for every loaded story to store what it holds (graceful shutdown). */
+  async flushAll(): Promise<void> {
+    const rooms = await this.loadedRooms();
+    await Promise.all(rooms.map((r) => r.whenStoredAsync()));
+  }
+
+  close(): void {
+    for (const timer of this.unloadTimers.values()) clearTimeout(timer);
+    this.unloadTimers.clear();
+  }
+}

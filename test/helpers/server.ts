@@ -1,0 +1,91 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const MAIN = path.join(REPO_ROOT, 'server/src/main.ts');
+
+export interface ServerOptions {
+  /** Reuse a data dir (restart after a kill); a fresh temp dir otherwise. */
+  dataDir?: string;
+  port?: number;
+  env?: Record<string, string>;
+}
+
+export interface RunningServer {
+  readonly port: number;
+  readonly baseUrl: string;
+  /** Same as baseUrl (kept for readability in browser tests). */
+  readonly url: string;
+  readonly wsUrl: string;
+  readonly dataDir: string;
+  readonly process: ChildProcess;
+  /** Log lines (pino JSON) seen so far. */
+  readonly logs: string[];
+  /** SIGTERM and wait for exit (graceful). */
+  stop(): Promise<number | null>;
+  /** SIGKILL and wait for exit (crash). */
+  kill(): Promise<void>;
+}
+
+/** Starts a real server process on port 0 with its own data dir; resolves once it listens. */
+export const startServer = async (options: ServerOptions = {}): Promise<RunningServer> => {
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'copydesk-test-'));
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      PORT: String(options.port ?? 0),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'debug',
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: string[] = [];
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    const lines = readline.createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    lines.on('line', (line) => {
+      logs.push(line);
+      try {
+        const entry = JSON.parse(line) as { msg?: string; port?: number };
+        if (entry.msg === 'copydesk listening' && entry.port) resolve(entry.port);
+      } catch {
+        // not JSON: keep it in logs only
+      }
+    });
+    void exited.then((code) =>
+      reject(new Error(`server exited (${code}) before listening:\n${stderr}`)),
+    );
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  return {
+    port,
+    baseUrl,
+    url: baseUrl,
+    wsUrl: `ws://127.0.0.1:${port}`,
+    dataDir,
+    process: child,
+    logs,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    kill: async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+};

@@ -1,0 +1,73 @@
+import { SYNC_PATH } from '@copydesk/shared';
+import { WebSocket } from 'ws';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+
+export interface YClient {
+  doc: Y.Doc;
+  provider: WebsocketProvider;
+  /** Resolves when the provider reports synced (again, after a reconnect). */
+  synced(): Promise<void>;
+  destroy(): void;
+}
+
+/** A stock y-websocket client, as any third party would connect. */
+export const connectClient = (
+  wsUrl: string,
+  storyId: string,
+  token: string,
+  options: { connect?: boolean; params?: Record<string, string> } = {},
+): YClient => {
+  const doc = new Y.Doc();
+  const provider = new WebsocketProvider(`${wsUrl}${SYNC_PATH}`, storyId, doc, {
+    params: { token, ...options.params },
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    connect: options.connect ?? true,
+    disableBc: true,
+    maxBackoffTime: 500,
+  });
+  return {
+    doc,
+    provider,
+    synced: () =>
+      provider.synced
+        ? Promise.resolve()
+        : new Promise((resolve) => {
+            const onSync = (isSynced: boolean) => {
+              if (!isSynced) return;
+              provider.off('sync', onSync);
+              resolve();
+            };
+            provider.on('sync', onSync);
+          }),
+    destroy: () => {
+      provider.destroy();
+      doc.destroy();
+    },
+  };
+};
+
+/** Resolves once `check` holds, re-checking after every update of any of the docs (no sleeps). */
+export const waitFor = (
+  docs: Y.Doc | Y.Doc[],
+  check: () => boolean,
+  timeoutMs = 10_000,
+): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const list = Array.isArray(docs) ? docs : [docs];
+    if (check()) return resolve();
+    const stop = () => {
+      clearTimeout(timer);
+      for (const d of list) d.off('update', onUpdate);
+    };
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error('condition not met before timeout'));
+    }, timeoutMs);
+    const onUpdate = () => {
+      if (!check()) return;
+      stop();
+      resolve();
+    };
+    for (const d of list) d.on('update', onUpdate);
+  });

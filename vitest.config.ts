@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['shared/src/**/*.test.ts', 'server/src/**/*.test.ts', 'test/**/*.test.ts'],
+    exclude: ['**/node_modules/**', 'test/bench/**'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Cross-process tests start real servers; two files at a time fits 2 cores.
+    maxWorkers: 2,
+    reporters: ['default'],
+  },
+});
