@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = path.join(REPO_ROOT, 'server/src/main.ts');
+
+export type LogEntry = Record<string, unknown> & { msg?: string };
 
 export interface ServerOptions {
   /** Reuse a data dir (restart after a kill); a fresh temp dir otherwise. */
@@ -25,6 +28,8 @@ export interface RunningServer {
   readonly process: ChildProcess;
   /** Log lines (pino JSON) seen so far. */
   readonly logs: string[];
+  /** Resolves with the first log entry (past or future) that matches. */
+  waitForLog(match: (entry: LogEntry) => boolean, timeoutMs?: number): Promise<LogEntry>;
   /** SIGTERM and wait for exit (graceful). */
   stop(): Promise<number | null>;
   /** SIGKILL and wait for exit (crash). */
@@ -48,6 +53,8 @@ export const startServer = async (options: ServerOptions = {}): Promise<RunningS
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
+  const entries: LogEntry[] = [];
+  const logEvents = new EventEmitter();
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
@@ -60,7 +67,9 @@ export const startServer = async (options: ServerOptions = {}): Promise<RunningS
     lines.on('line', (line) => {
       logs.push(line);
       try {
-        const entry = JSON.parse(line) as { msg?: string; port?: number };
+        const entry = JSON.parse(line) as LogEntry & { port?: number };
+        entries.push(entry);
+        logEvents.emit('entry', entry);
         if (entry.msg === 'copydesk listening' && entry.port) resolve(entry.port);
       } catch {
         // not JSON: keep it in logs only
@@ -79,6 +88,22 @@ export const startServer = async (options: ServerOptions = {}): Promise<RunningS
     dataDir,
     process: child,
     logs,
+    waitForLog: (match, timeoutMs = 10_000) =>
+      new Promise<LogEntry>((resolve, reject) => {
+        const found = entries.find(match);
+        if (found) return resolve(found);
+        const timer = setTimeout(() => {
+          logEvents.off('entry', onEntry);
+          reject(new Error('expected log entry did not appear'));
+        }, timeoutMs);
+        const onEntry = (entry: LogEntry) => {
+          if (!match(entry)) return;
+          clearTimeout(timer);
+          logEvents.off('entry', onEntry);
+          resolve(entry);
+        };
+        logEvents.on('entry', onEntry);
+      }),
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       return exited;

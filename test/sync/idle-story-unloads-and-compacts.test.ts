@@ -1,0 +1,57 @@
+import { readFields, storyTypes } from '@copydesk/shared';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStory, getStory, login } from '../helpers/api';
+import { type RunningServer, startServer } from '../helpers/server';
+import { connectClient, waitFor } from '../helpers/yjs-client';
+
+describe('an idle story', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer({
+      env: { STORY_UNLOAD_AFTER_MS: '300', COMPACT_EVERY_UPDATES: '50' },
+    });
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('is compacted in the background, unloaded after its last client leaves, and reloads intact', async () => {
+    const token = await login(server.baseUrl, 'ana');
+    const story = await createStory(server.baseUrl, token, { headline: 'Compaction' });
+    const ana = connectClient(server.wsUrl, story.id, token);
+    const ben = connectClient(server.wsUrl, story.id, await login(server.baseUrl, 'ben'));
+    await Promise.all([ana.synced(), ben.synced()]);
+    const body = storyTypes(ana.doc).body;
+    for (let i = 0; i < 120; i++) body.insert(body.length, `w${i} `);
+    await waitFor(ben.doc, () => readFields(ben.doc).body.includes('w119 '));
+
+    // A snapshot is written while typing goes on (every 50 updates here).
+    await server.waitForLog((e) => e.msg === 'story compacted' && e.storyId === story.id);
+
+    ana.destroy();
+    ben.destroy();
+    await server.waitForLog((e) => e.msg === 'story unloaded' && e.storyId === story.id);
+
+    const db = new Database(`${server.dataDir}/copydesk.sqlite`, { readonly: true });
+    const snapshots = db
+      .prepare('SELECT upto FROM snapshots WHERE story_id = ? ORDER BY upto')
+      .all(story.id) as { upto: number }[];
+    const updates = db
+      .prepare('SELECT count(*) AS n FROM updates WHERE story_id = ?')
+      .get(story.id) as {
+      n: number;
+    };
+    db.close();
+    expect(snapshots.length).toBeGreaterThan(0);
+    // The log is kept whole (history); loading reads the snapshot plus the log since.
+    expect(updates.n).toBeGreaterThanOrEqual(121);
+
+    const reloaded = connectClient(server.wsUrl, story.id, token);
+    await reloaded.synced();
+    const expected = Array.from({ length: 120 }, (_, i) => `w${i} `).join('');
+    expect(readFields(reloaded.doc).body).toBe(expected);
+    expect((await getStory(server.baseUrl, token, story.id)).body).toBe(expected);
+    reloaded.destroy();
+  });
+});
