@@ -16,10 +16,16 @@ const newest = (dir) => {
 };
 const built = path.join(root, 'client/dist/index.html');
 const builtAt = fs.existsSync(built) ? fs.statSync(built).mtimeMs : 0;
-const sourcesAt = Math.max(newest(path.join(root, 'client')), newest(path.join(root, 'shared/src')));
+const sourcesAt = Math.max(
+  newest(path.join(root, 'client')),
+  newest(path.join(root, 'shared/src')),
+);
 if (builtAt < sourcesAt) {
   console.log('Building the client…');
-  const result = spawnSync('npm', ['run', 'build', '-w', 'client'], { cwd: root, stdio: 'inherit' });
+  const result = spawnSync('npm', ['run', 'build', '-w', 'client'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 const server = spawnSync(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {

@@ -1,12 +1,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { CloseCode } from '@copydesk/shared';
+import { CloseCode, DEFAULT_LIMITS } from '@copydesk/shared';
 import { seedDemoAccounts } from './auth/accounts';
+import { LoginLimiter } from './auth/login-limiter';
 import { TokenService } from './auth/tokens';
 import { createHttpApp } from './http/http-app';
 import type { Logger } from './logger';
-import { SqliteStorage } from './storage/sqlite-storage';
+import { createStorage } from './storage/create-storage';
 import type { Storage } from './storage/storage';
 import { StoryService } from './stories/story-service';
 import { Compactor } from './sync/compactor';
@@ -21,12 +21,39 @@ export interface CopydeskOptions {
   production: boolean;
   logger: Logger;
   clientDist: string;
-  tokenTtlSeconds?: number;
+  /** PostgreSQL when set, else SQLite under dataDir. */
+  databaseUrl?: string;
   unloadAfterMs?: number;
   compactEveryUpdates?: number;
-  maxFrameBytes?: number;
   storage?: Storage;
+  security?: SecurityOptions;
 }
+
+/** Every limit of docs/SECURITY.md; each defaults to DEFAULT_LIMITS (shared/src/limits.ts). */
+export interface SecurityOptions {
+  tokenTtlSeconds?: number;
+  sessionMaxSeconds?: number;
+  accountRecheckMs?: number;
+  trustProxy?: boolean | number | string;
+  allowedOrigins?: readonly string[];
+  loginFailuresPerAccount?: number;
+  loginFailuresPerAddress?: number;
+  loginWindowSeconds?: number;
+  maxFrameBytes?: number;
+  maxStoryBytes?: number;
+  syncMessagesPerSecond?: number;
+  syncMessageBurst?: number;
+  maxConnectionsPerUser?: number;
+  maxBufferedBytes?: number;
+}
+
+/** The storage the server and the `users` command use for the given configuration. */
+export const openStorage = (options: { dataDir: string; databaseUrl?: string; logger?: Logger }) =>
+  createStorage({
+    dataDir: options.dataDir,
+    ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
 
 export interface Copydesk {
   readonly port: number;
@@ -40,12 +67,21 @@ export interface Copydesk {
 /** Builds and starts one server instance; every dependency is passed in (tests use port 0). */
 export const startCopydesk = async (options: CopydeskOptions): Promise<Copydesk> => {
   const { logger } = options;
-  const storage =
-    options.storage ?? new SqliteStorage({ file: path.join(options.dataDir, 'copydesk.sqlite') });
+  const sec = { ...options.security };
+  const storage = options.storage ?? openStorage(options);
   await storage.migrate();
   await seedDemoAccounts(storage, { production: options.production, logger });
 
-  const tokens = new TokenService(options.authSecret, options.tokenTtlSeconds ?? 12 * 3600);
+  const tokens = new TokenService(
+    options.authSecret,
+    sec.tokenTtlSeconds ?? DEFAULT_LIMITS.tokenTtlSeconds,
+    sec.sessionMaxSeconds ?? DEFAULT_LIMITS.sessionMaxSeconds,
+  );
+  const loginLimiter = new LoginLimiter({
+    maxFailuresPerAccount: sec.loginFailuresPerAccount ?? DEFAULT_LIMITS.loginFailuresPerAccount,
+    maxFailuresPerAddress: sec.loginFailuresPerAddress ?? DEFAULT_LIMITS.loginFailuresPerAddress,
+    windowMs: (sec.loginWindowSeconds ?? DEFAULT_LIMITS.loginWindowSeconds) * 1000,
+  });
   const compactor = new Compactor({ storage, logger });
   const registry = new RoomRegistry({
     storage,
@@ -53,6 +89,7 @@ export const startCopydesk = async (options: CopydeskOptions): Promise<Copydesk>
     compactor,
     unloadAfterMs: options.unloadAfterMs ?? 30_000,
     compactEveryUpdates: options.compactEveryUpdates ?? 2_000,
+    maxStoryBytes: sec.maxStoryBytes ?? DEFAULT_LIMITS.maxStoryBytes,
   });
   const stories = new StoryService(storage, registry);
   const sync = new SyncEndpoint({
@@ -60,9 +97,26 @@ export const startCopydesk = async (options: CopydeskOptions): Promise<Copydesk>
     tokens,
     registry,
     logger,
-    maxFrameBytes: options.maxFrameBytes ?? 8 * 1024 * 1024,
+    limits: {
+      maxFrameBytes: sec.maxFrameBytes ?? DEFAULT_LIMITS.maxFrameBytes,
+      messagesPerSecond: sec.syncMessagesPerSecond ?? DEFAULT_LIMITS.syncMessagesPerSecond,
+      messageBurst: sec.syncMessageBurst ?? DEFAULT_LIMITS.syncMessageBurst,
+      maxConnectionsPerUser: sec.maxConnectionsPerUser ?? DEFAULT_LIMITS.maxConnectionsPerUser,
+      maxBufferedBytes: sec.maxBufferedBytes ?? DEFAULT_LIMITS.maxBufferedBytes,
+    },
+    recheckMs: sec.accountRecheckMs ?? DEFAULT_LIMITS.accountRecheckMs,
+    allowedOrigins: sec.allowedOrigins ?? [],
   });
-  const app = createHttpApp({ storage, tokens, stories, logger, clientDist: options.clientDist });
+  const app = createHttpApp({
+    storage,
+    tokens,
+    stories,
+    logger,
+    clientDist: options.clientDist,
+    loginLimiter,
+    live: sync,
+    trustProxy: sec.trustProxy ?? 'loopback, uniquelocal',
+  });
   const server = http.createServer(app);
   server.on('upgrade', (req, socket, head) => {
     if (!sync.handleUpgrade(req, socket, head)) socket.destroy();

@@ -1,5 +1,8 @@
 import path from 'node:path';
+import { DEFAULT_LIMITS } from '@copydesk/shared';
 import { z } from 'zod';
+
+const int = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
 
 /** The only place that reads process.env. Everything else takes options. */
 const EnvSchema = z
@@ -14,14 +17,31 @@ const EnvSchema = z
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
-    TOKEN_TTL_SECONDS: z.coerce
-      .number()
-      .int()
-      .min(60)
-      .default(12 * 3600),
     STORY_UNLOAD_AFTER_MS: z.coerce.number().int().min(0).default(30_000),
     COMPACT_EVERY_UPDATES: z.coerce.number().int().min(10).default(2_000),
     CLIENT_DIST: z.string().optional(),
+
+    // Sessions (docs/SECURITY.md "Tokens").
+    TOKEN_TTL_SECONDS: int(60, DEFAULT_LIMITS.tokenTtlSeconds),
+    SESSION_MAX_SECONDS: int(60, DEFAULT_LIMITS.sessionMaxSeconds),
+    ACCOUNT_RECHECK_MS: int(100, DEFAULT_LIMITS.accountRecheckMs),
+    /** Express `trust proxy`: who may set X-Forwarded-For/-Proto ("false" to trust no one). */
+    TRUST_PROXY: z.string().min(1).default('loopback, uniquelocal'),
+    /** Extra origins (comma-separated) allowed to open the sync socket with the session cookie. */
+    ALLOWED_ORIGINS: z.string().default(''),
+
+    // Login rate limit.
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: int(1, DEFAULT_LIMITS.loginFailuresPerAccount),
+    LOGIN_MAX_FAILURES_PER_ADDRESS: int(1, DEFAULT_LIMITS.loginFailuresPerAddress),
+    LOGIN_WINDOW_SECONDS: int(1, DEFAULT_LIMITS.loginWindowSeconds),
+
+    // Sync endpoint limits (docs/SECURITY.md "Limits").
+    MAX_FRAME_BYTES: int(1024, DEFAULT_LIMITS.maxFrameBytes),
+    MAX_STORY_BYTES: int(1024, DEFAULT_LIMITS.maxStoryBytes),
+    SYNC_MESSAGES_PER_SECOND: int(1, DEFAULT_LIMITS.syncMessagesPerSecond),
+    SYNC_MESSAGE_BURST: int(1, DEFAULT_LIMITS.syncMessageBurst),
+    MAX_CONNECTIONS_PER_USER: int(1, DEFAULT_LIMITS.maxConnectionsPerUser),
+    MAX_BUFFERED_BYTES: int(64 * 1024, DEFAULT_LIMITS.maxBufferedBytes),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.AUTH_SECRET) {
@@ -29,6 +49,22 @@ const EnvSchema = z
         code: 'custom',
         path: ['AUTH_SECRET'],
         message: 'AUTH_SECRET is required when NODE_ENV=production',
+      });
+    }
+    if (env.SESSION_MAX_SECONDS < env.TOKEN_TTL_SECONDS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SESSION_MAX_SECONDS'],
+        message: 'SESSION_MAX_SECONDS must be at least TOKEN_TTL_SECONDS',
+      });
+    }
+    // A client joining a story receives the whole document at once: the outbound buffer of
+    // one connection must hold it, or every join of a large story would be dropped.
+    if (env.MAX_BUFFERED_BYTES < env.MAX_STORY_BYTES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MAX_BUFFERED_BYTES'],
+        message: 'MAX_BUFFERED_BYTES must be at least MAX_STORY_BYTES',
       });
     }
   });
@@ -44,4 +80,40 @@ export const readEnv = (source: NodeJS.ProcessEnv = process.env): Env => {
     process.exit(78);
   }
   return { ...result.data, DATA_DIR: path.resolve(result.data.DATA_DIR) };
+};
+
+/** `TRUST_PROXY` as Express takes it: false, a hop count, or a list of addresses/ranges. */
+export const parseTrustProxy = (value: string): boolean | number | string => {
+  const v = value.trim();
+  if (v === 'false' || v === '0' || v === '') return false;
+  if (v === 'true') return true;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v;
+};
+
+export const parseOrigins = (value: string): string[] =>
+  value
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+
+const StorageEnvSchema = z.object({
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z.string().url().optional(),
+});
+
+/** Just where the data lives (for the `users` command, which needs no secret or port). */
+export const readStorageEnv = (
+  source: NodeJS.ProcessEnv = process.env,
+): { dataDir: string; databaseUrl?: string } => {
+  const result = StorageEnvSchema.safeParse(source);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    process.stderr.write(`Invalid configuration:\n${lines.join('\n')}\n`);
+    process.exit(78);
+  }
+  const dataDir = path.resolve(result.data.DATA_DIR);
+  return result.data.DATABASE_URL
+    ? { dataDir, databaseUrl: result.data.DATABASE_URL }
+    : { dataDir };
 };

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCopydesk } from './app';
 import { loadOrCreateDevSecret } from './auth/secret';
-import { readEnv } from './env';
+import { parseOrigins, parseTrustProxy, readEnv } from './env';
 import { createLogger } from './logger';
 
 /** Composition root: the environment is read here and nowhere else. */
@@ -19,9 +19,25 @@ const copydesk = await startCopydesk({
   production,
   logger,
   clientDist: env.CLIENT_DIST ? path.resolve(env.CLIENT_DIST) : defaultClientDist,
-  tokenTtlSeconds: env.TOKEN_TTL_SECONDS,
+  ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
   unloadAfterMs: env.STORY_UNLOAD_AFTER_MS,
   compactEveryUpdates: env.COMPACT_EVERY_UPDATES,
+  security: {
+    tokenTtlSeconds: env.TOKEN_TTL_SECONDS,
+    sessionMaxSeconds: env.SESSION_MAX_SECONDS,
+    accountRecheckMs: env.ACCOUNT_RECHECK_MS,
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    allowedOrigins: parseOrigins(env.ALLOWED_ORIGINS),
+    loginFailuresPerAccount: env.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+    loginFailuresPerAddress: env.LOGIN_MAX_FAILURES_PER_ADDRESS,
+    loginWindowSeconds: env.LOGIN_WINDOW_SECONDS,
+    maxFrameBytes: env.MAX_FRAME_BYTES,
+    maxStoryBytes: env.MAX_STORY_BYTES,
+    syncMessagesPerSecond: env.SYNC_MESSAGES_PER_SECOND,
+    syncMessageBurst: env.SYNC_MESSAGE_BURST,
+    maxConnectionsPerUser: env.MAX_CONNECTIONS_PER_USER,
+    maxBufferedBytes: env.MAX_BUFFERED_BYTES,
+  },
 });
 
 const shutdown = (signal: string) => {

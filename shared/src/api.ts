@@ -36,7 +36,13 @@ export type LoginBody = z.infer<typeof LoginBody>;
 export interface LoginResponse {
   token: string;
   user: PublicUser;
+  /** When `token` (and the session cookie) expires; renew before with `POST /api/auth/refresh`. */
+  expiresAt: string;
 }
+
+/** `POST /api/auth/refresh` takes an empty JSON object and answers like login. */
+export const RefreshBody = z.strictObject({});
+export type RefreshBody = z.infer<typeof RefreshBody>;
 
 export const CreateStoryBody = z.union([
   z.strictObject({ headline: z.string().trim().min(1).max(LIMITS.headlineChars) }),
@@ -78,6 +84,7 @@ export const ErrorCode = {
   tooLarge: 'too_large',
   emptyWire: 'empty_wire',
   rateLimited: 'rate_limited',
+  unsupportedMediaType: 'unsupported_media_type',
   unavailable: 'unavailable',
   internal: 'internal',
 } as const;

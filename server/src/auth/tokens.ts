@@ -1,20 +1,42 @@
+import { createHash, randomBytes } from 'node:crypto';
 import type { Role } from '@copydesk/shared';
 import { jwtVerify, SignJWT } from 'jose';
 
 export interface TokenClaims {
   userId: string;
+  /** The role at sign-in. Informational only: every check uses the account's current role. */
   role: Role;
+  /** Session id: one per password login, kept by refreshes. */
+  sessionId: string;
+  /** Fingerprint of the password hash at sign-in: a password change revokes the token. */
+  passwordVersion: string;
+  /** When the password login happened (seconds since epoch); refreshes keep it. */
+  authTime: number;
+  /** Expiry (seconds since epoch). */
+  expiresAt: number;
 }
 
 const ISSUER = 'copydesk';
+const AUDIENCE = 'copydesk';
 
-/** HS256 session tokens. Verification pins the algorithm, so `alg: none` never passes. */
+/** A short fingerprint of a password hash (the hash has a random salt, so any reset changes it). */
+export const passwordVersion = (passwordHash: string): string =>
+  createHash('sha256').update(passwordHash).digest('base64url').slice(0, 16);
+
+export const newSessionId = (): string => randomBytes(12).toString('base64url');
+
+/**
+ * HS256 session tokens. Verification pins the algorithm (so `alg: none` and any other
+ * algorithm never pass), the issuer and the audience, and requires an expiry.
+ */
 export class TokenService {
   private readonly key: Uint8Array;
 
   constructor(
     secret: string,
     private readonly ttlSeconds: number,
+    /** How long after the password login a token may still be renewed. */
+    readonly sessionMaxSeconds: number = ttlSeconds,
   ) {
     this.key = new TextEncoder().encode(secret);
   }
@@ -23,14 +45,26 @@ export class TokenService {
     return this.ttlSeconds;
   }
 
-  async sign(claims: TokenClaims): Promise<string> {
-    return new SignJWT({ role: claims.role })
-      .setProtectedHeader({ alg: 'HS256' })
+  /** Signs a token valid for the TTL, never beyond the session's maximum age. */
+  async sign(
+    claims: Omit<TokenClaims, 'expiresAt'>,
+  ): Promise<{ token: string; expiresAt: number }> {
+    const now = Math.floor(Date.now() / 1000);
+    const expiresAt = Math.min(now + this.ttlSeconds, claims.authTime + this.sessionMaxSeconds);
+    const token = await new SignJWT({
+      role: claims.role,
+      sid: claims.sessionId,
+      pwv: claims.passwordVersion,
+      auth_time: claims.authTime,
+    })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(claims.userId)
       .setIssuer(ISSUER)
-      .setIssuedAt()
-      .setExpirationTime(`${this.ttlSeconds}s`)
+      .setAudience(AUDIENCE)
+      .setIssuedAt(now)
+      .setExpirationTime(expiresAt)
       .sign(this.key);
+    return { token, expiresAt };
   }
 
   /** Returns the claims, or null for a missing, expired, tampered or foreign token. */
@@ -40,9 +74,28 @@ export class TokenService {
       const { payload } = await jwtVerify(token, this.key, {
         algorithms: ['HS256'],
         issuer: ISSUER,
+        audience: AUDIENCE,
+        requiredClaims: ['exp', 'sub', 'iat'],
       });
-      if (typeof payload.sub !== 'string' || typeof payload.role !== 'string') return null;
-      return { userId: payload.sub, role: payload.role as Role };
+      const { sub, role, sid, pwv, auth_time: authTime, exp } = payload;
+      if (
+        typeof sub !== 'string' ||
+        typeof role !== 'string' ||
+        typeof sid !== 'string' ||
+        typeof pwv !== 'string' ||
+        typeof authTime !== 'number' ||
+        typeof exp !== 'number'
+      ) {
+        return null;
+      }
+      return {
+        userId: sub,
+        role: role as Role,
+        sessionId: sid,
+        passwordVersion: pwv,
+        authTime,
+        expiresAt: exp,
+      };
     } catch {
       return null;
     }

@@ -5,13 +5,27 @@ import Database from 'better-sqlite3';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations';
 import type {
   Account,
+  ActivityRecord,
+  ActivityStore,
+  AuthorRun,
+  CommentCountsRecord,
+  CommentRecord,
+  CommentStore,
+  HistoryStore,
   LoggedUpdate,
   NewAccount,
+  NewVersionRecord,
+  NotificationRecord,
+  SeenMark,
   Snapshot,
+  StatusChangeRecord,
   Storage,
   StoredUpdate,
   StoryRecord,
   StoryState,
+  UpdateInfo,
+  UpdateStats,
+  VersionRecord,
 } from './storage';
 
 interface AccountRow {
@@ -33,6 +47,14 @@ interface StoryRow {
   created_by: string;
   updated_at: number;
   updated_by: string | null;
+}
+
+interface StatusChangeRow {
+  story_id: string;
+  from_status: StoryStatus;
+  to_status: StoryStatus;
+  user_id: string;
+  at: number;
 }
 
 interface UpdateRow {
@@ -244,5 +266,708 @@ export class SqliteStorage implements Storage {
     this.db
       .prepare('INSERT OR IGNORE INTO snapshots (story_id, upto, at, data) VALUES (?, ?, ?, ?)')
       .run(storyId, snapshot.upto, Date.now(), snapshot.state);
+  }
+
+  async setStoryStatus(change: StatusChangeRecord): Promise<boolean> {
+    return this.db.transaction(() => {
+      const moved = this.stmt('UPDATE stories SET status = ? WHERE id = ? AND status = ?').run(
+        change.to,
+        change.storyId,
+        change.from,
+      );
+      if (moved.changes !== 1) return false;
+      this.stmt(
+        `INSERT INTO status_changes (story_id, from_status, to_status, user_id, at)
+         VALUES (?, ?, ?, ?, ?)`,
+      ).run(change.storyId, change.from, change.to, change.userId, change.at);
+      return true;
+    })();
+  }
+
+  async listStatusChanges(storyId: string): Promise<StatusChangeRecord[]> {
+    const rows = this.stmt(
+      'SELECT story_id, from_status, to_status, user_id, at FROM status_changes WHERE story_id = ? ORDER BY seq',
+    ).all(storyId) as StatusChangeRow[];
+    return rows.map((r) => ({
+      storyId: r.story_id,
+      from: r.from_status,
+      to: r.to_status,
+      userId: r.user_id,
+      at: r.at,
+    }));
+  }
+
+  private historyStore: SqliteHistoryStore | null = null;
+
+  /** Version history tables (issue 6); shares this connection. */
+  get history(): HistoryStore {
+    this.historyStore ??= new SqliteHistoryStore(this.db);
+    return this.historyStore;
+  }
+
+  private activityStore: SqliteActivityStore | null = null;
+  private commentStore: SqliteCommentStore | null = null;
+
+  /** Activity feed tables (issue 5); shares this connection. */
+  get activity(): ActivityStore {
+    this.activityStore ??= new SqliteActivityStore(this.db);
+    return this.activityStore;
+  }
+
+  /** Comment and notification tables (issue 5); shares this connection. */
+  get comments(): CommentStore {
+    this.commentStore ??= new SqliteCommentStore(this.db);
+    return this.commentStore;
+  }
+}
+
+interface VersionRow {
+  story_id: string;
+  number: number;
+  seq: number;
+  reason: VersionRecord['reason'];
+  name: string | null;
+  created_at: number;
+  created_by: string | null;
+  edited_at: number | null;
+  status: StoryStatus;
+  authors: string;
+  details: string;
+}
+
+const toVersion = (r: VersionRow): VersionRecord => ({
+  storyId: r.story_id,
+  number: r.number,
+  seq: r.seq,
+  reason: r.reason,
+  name: r.name,
+  createdAt: r.created_at,
+  createdBy: r.created_by,
+  editedAt: r.edited_at,
+  status: r.status,
+  authors: JSON.parse(r.authors) as string[],
+  details: r.details,
+});
+
+interface AuthorRunRow {
+  kind: number;
+  client: number;
+  clock: number;
+  len: number;
+  user_id: string;
+  seq: number;
+}
+
+interface SeenRow {
+  story_id: string;
+  user_id: string;
+  seq: number;
+  at: number;
+}
+
+const toSeen = (r: SeenRow): SeenMark => ({
+  storyId: r.story_id,
+  userId: r.user_id,
+  seq: r.seq,
+  at: r.at,
+});
+
+/** SQLite side of the version history (tables `history_*`, see sqlite-migrations.ts). */
+class SqliteHistoryStore implements HistoryStore {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {}
+
+  private stmt(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  async latestUpdate(storyId: string): Promise<UpdateInfo | null> {
+    const row = this.stmt(
+      'SELECT seq, at, user_id FROM updates WHERE story_id = ? ORDER BY seq DESC LIMIT 1',
+    ).get(storyId) as { seq: number; at: number; user_id: string } | undefined;
+    return row ? { seq: row.seq, at: row.at, userId: row.user_id } : null;
+  }
+
+  async loadUpdates(
+    storyId: string,
+    afterSeq: number,
+    uptoSeq: number,
+    limit: number,
+  ): Promise<StoredUpdate[]> {
+    const rows = this.stmt(
+      `SELECT seq, user_id, at, data FROM updates
+       WHERE story_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?`,
+    ).all(storyId, afterSeq, uptoSeq, limit) as UpdateRow[];
+    return rows.map((r) => ({ seq: r.seq, userId: r.user_id, at: r.at, update: bytes(r.data) }));
+  }
+
+  async updateStats(
+    storyId: string,
+    afterSeq: number,
+    uptoSeq: number,
+    excludeUserId?: string,
+  ): Promise<UpdateStats> {
+    const rows = this.stmt(
+      `SELECT user_id, count(*) AS n, max(seq) AS last_seq, max(at) AS last_at FROM updates
+       WHERE story_id = ? AND seq > ? AND seq <= ? AND user_id != ?
+       GROUP BY user_id ORDER BY n DESC, user_id`,
+    ).all(storyId, afterSeq, uptoSeq, excludeUserId ?? '') as {
+      user_id: string;
+      n: number;
+      last_seq: number;
+      last_at: number;
+    }[];
+    let count = 0;
+    let lastSeq = 0;
+    let lastAt: number | null = null;
+    for (const r of rows) {
+      count += r.n;
+      lastSeq = Math.max(lastSeq, r.last_seq);
+      lastAt = Math.max(lastAt ?? 0, r.last_at);
+    }
+    return {
+      count,
+      lastSeq,
+      lastAt,
+      authors: rows.map((r) => ({ userId: r.user_id, count: r.n, lastAt: r.last_at })),
+    };
+  }
+
+  async loadSnapshotAtOrBefore(storyId: string, seq: number): Promise<Snapshot | null> {
+    const row = this.stmt(
+      `SELECT upto, data FROM snapshots WHERE story_id = ? AND upto <= ?
+       ORDER BY upto DESC LIMIT 1`,
+    ).get(storyId, seq) as { upto: number; data: Buffer } | undefined;
+    return row ? { upto: row.upto, state: bytes(row.data) } : null;
+  }
+
+  async insertVersion(v: NewVersionRecord): Promise<VersionRecord> {
+    return this.db
+      .transaction(() => {
+        const { n } = this.stmt(
+          'SELECT coalesce(max(number), 0) + 1 AS n FROM history_versions WHERE story_id = ?',
+        ).get(v.storyId) as { n: number };
+        this.stmt(
+          `INSERT INTO history_versions (story_id, number, seq, reason, name, created_at, created_by,
+           edited_at, status, authors, details)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(
+          v.storyId,
+          n,
+          v.seq,
+          v.reason,
+          v.name,
+          v.createdAt,
+          v.createdBy,
+          v.editedAt,
+          v.status,
+          JSON.stringify(v.authors),
+          v.details,
+        );
+        return { ...v, number: n };
+      })
+      .immediate();
+  }
+
+  async listVersions(storyId: string): Promise<VersionRecord[]> {
+    const rows = this.stmt('SELECT * FROM history_versions WHERE story_id = ? ORDER BY number').all(
+      storyId,
+    ) as VersionRow[];
+    return rows.map(toVersion);
+  }
+
+  async getVersion(storyId: string, number: number): Promise<VersionRecord | null> {
+    const row = this.stmt('SELECT * FROM history_versions WHERE story_id = ? AND number = ?').get(
+      storyId,
+      number,
+    ) as VersionRow | undefined;
+    return row ? toVersion(row) : null;
+  }
+
+  async loadAuthorRuns(storyId: string): Promise<{ upto: number; runs: AuthorRun[] }> {
+    return this.db.transaction(() => {
+      const index = this.stmt('SELECT upto FROM history_author_index WHERE story_id = ?').get(
+        storyId,
+      ) as { upto: number } | undefined;
+      const rows = this.stmt(
+        `SELECT kind, client, clock, len, user_id, seq FROM history_author_runs
+         WHERE story_id = ? ORDER BY rowid`,
+      ).all(storyId) as AuthorRunRow[];
+      return {
+        upto: index?.upto ?? 0,
+        runs: rows.map(
+          (r): AuthorRun => ({
+            kind: r.kind === 1 ? 'delete' : 'insert',
+            client: r.client,
+            clock: r.clock,
+            len: r.len,
+            userId: r.user_id,
+            seq: r.seq,
+          }),
+        ),
+      };
+    })();
+  }
+
+  async appendAuthorRuns(
+    storyId: string,
+    fromUpto: number,
+    toUpto: number,
+    runs: AuthorRun[],
+  ): Promise<boolean> {
+    return this.db
+      .transaction(() => {
+        const index = this.stmt('SELECT upto FROM history_author_index WHERE story_id = ?').get(
+          storyId,
+        ) as { upto: number } | undefined;
+        if ((index?.upto ?? 0) !== fromUpto) return false;
+        const insert = this.stmt(
+          `INSERT INTO history_author_runs (story_id, kind, client, clock, len, user_id, seq)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        );
+        for (const r of runs) {
+          insert.run(
+            storyId,
+            r.kind === 'delete' ? 1 : 0,
+            r.client,
+            r.clock,
+            r.len,
+            r.userId,
+            r.seq,
+          );
+        }
+        this.stmt(
+          `INSERT INTO history_author_index (story_id, upto) VALUES (?, ?)
+         ON CONFLICT (story_id) DO UPDATE SET upto = excluded.upto`,
+        ).run(storyId, toUpto);
+        return true;
+      })
+      .immediate();
+  }
+
+  async markSeen(mark: SeenMark): Promise<void> {
+    this.stmt(
+      `INSERT INTO history_seen (user_id, story_id, seq, at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (user_id, story_id) DO UPDATE SET seq = excluded.seq, at = excluded.at`,
+    ).run(mark.userId, mark.storyId, mark.seq, mark.at);
+  }
+
+  async getSeen(storyId: string, userId: string): Promise<SeenMark | null> {
+    const row = this.stmt('SELECT * FROM history_seen WHERE user_id = ? AND story_id = ?').get(
+      userId,
+      storyId,
+    ) as SeenRow | undefined;
+    return row ? toSeen(row) : null;
+  }
+
+  async listSeen(userId: string): Promise<SeenMark[]> {
+    const rows = this.stmt('SELECT * FROM history_seen WHERE user_id = ?').all(userId) as SeenRow[];
+    return rows.map(toSeen);
+  }
+}
+
+/* ---- Activity feed (issue 5, server/src/activity) ---- */
+
+interface ActivityRow {
+  id: string;
+  story_id: string;
+  user_id: string;
+  field: ActivityRecord['field'];
+  kind: ActivityRecord['kind'];
+  target: string;
+  takeaway_index: number | null;
+  from_takeaway_index: number | null;
+  from_status: StoryStatus | null;
+  to_status: StoryStatus | null;
+  words_added: number;
+  words_removed: number;
+  start_words: number;
+  first_at: number;
+  last_at: number;
+  updated_at: number;
+}
+
+const toActivity = (r: ActivityRow): ActivityRecord => ({
+  id: r.id,
+  storyId: r.story_id,
+  userId: r.user_id,
+  field: r.field,
+  kind: r.kind,
+  target: r.target,
+  takeawayIndex: r.takeaway_index,
+  fromTakeawayIndex: r.from_takeaway_index,
+  fromStatus: r.from_status,
+  toStatus: r.to_status,
+  wordsAdded: r.words_added,
+  wordsRemoved: r.words_removed,
+  startWords: r.start_words,
+  firstAt: r.first_at,
+  lastAt: r.last_at,
+  updatedAt: r.updated_at,
+});
+
+/** SQLite side of the activity feed (tables `activity_*`, see sqlite-migrations.ts). */
+class SqliteActivityStore implements ActivityStore {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {}
+
+  private stmt(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  async getActivityCursor(storyId: string): Promise<number> {
+    const row = this.stmt('SELECT upto FROM activity_cursors WHERE story_id = ?').get(storyId) as
+      | { upto: number }
+      | undefined;
+    return row?.upto ?? 0;
+  }
+
+  async loadStateAt(storyId: string, seq: number): Promise<StoryState> {
+    return this.db.transaction(() => {
+      const snap = this.stmt(
+        `SELECT upto, data FROM snapshots WHERE story_id = ? AND upto <= ?
+         ORDER BY upto DESC LIMIT 1`,
+      ).get(storyId, seq) as { upto: number; data: Buffer } | undefined;
+      const rows = this.stmt(
+        `SELECT seq, user_id, at, data FROM updates
+         WHERE story_id = ? AND seq > ? AND seq <= ? ORDER BY seq`,
+      ).all(storyId, snap?.upto ?? 0, seq) as UpdateRow[];
+      return {
+        snapshot: snap ? { upto: snap.upto, state: bytes(snap.data) } : null,
+        updates: rows.map(
+          (r): StoredUpdate => ({ seq: r.seq, userId: r.user_id, at: r.at, update: bytes(r.data) }),
+        ),
+      };
+    })();
+  }
+
+  async loadUpdatesAfter(
+    storyId: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<StoredUpdate[]> {
+    const rows = this.stmt(
+      `SELECT seq, user_id, at, data FROM updates WHERE story_id = ? AND seq > ?
+       ORDER BY seq LIMIT ?`,
+    ).all(storyId, afterSeq, limit) as UpdateRow[];
+    return rows.map((r) => ({ seq: r.seq, userId: r.user_id, at: r.at, update: bytes(r.data) }));
+  }
+
+  private upsert(entries: ActivityRecord[]): void {
+    const statement = this.stmt(
+      `INSERT INTO activity_entries (id, story_id, user_id, field, kind, target, takeaway_index,
+         from_takeaway_index, from_status, to_status, words_added, words_removed, start_words,
+         first_at, last_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, target = excluded.target,
+         takeaway_index = excluded.takeaway_index,
+         from_takeaway_index = excluded.from_takeaway_index,
+         words_added = excluded.words_added, words_removed = excluded.words_removed,
+         last_at = excluded.last_at, updated_at = excluded.updated_at`,
+    );
+    for (const e of entries) {
+      statement.run(
+        e.id,
+        e.storyId,
+        e.userId,
+        e.field,
+        e.kind,
+        e.target,
+        e.takeawayIndex,
+        e.fromTakeawayIndex,
+        e.fromStatus,
+        e.toStatus,
+        e.wordsAdded,
+        e.wordsRemoved,
+        e.startWords,
+        e.firstAt,
+        e.lastAt,
+        e.updatedAt,
+      );
+    }
+  }
+
+  async commitActivity(
+    storyId: string,
+    fromUpto: number,
+    toUpto: number,
+    entries: ActivityRecord[],
+  ): Promise<boolean> {
+    return this.db
+      .transaction(() => {
+        const row = this.stmt('SELECT upto FROM activity_cursors WHERE story_id = ?').get(
+          storyId,
+        ) as { upto: number } | undefined;
+        if ((row?.upto ?? 0) !== fromUpto) return false;
+        this.upsert(entries);
+        this.stmt(
+          `INSERT INTO activity_cursors (story_id, upto) VALUES (?, ?)
+           ON CONFLICT (story_id) DO UPDATE SET upto = excluded.upto`,
+        ).run(storyId, toUpto);
+        return true;
+      })
+      .immediate();
+  }
+
+  async putActivity(entries: ActivityRecord[]): Promise<void> {
+    this.db.transaction(() => this.upsert(entries))();
+  }
+
+  async listActivity(
+    storyId: string,
+    beforeLastAt: number | null,
+    limit: number,
+  ): Promise<ActivityRecord[]> {
+    const rows = this.stmt(
+      `SELECT * FROM activity_entries WHERE story_id = ? AND last_at < ?
+       ORDER BY last_at DESC, first_at DESC, seq DESC LIMIT ?`,
+    ).all(storyId, beforeLastAt ?? Number.MAX_SAFE_INTEGER, limit) as ActivityRow[];
+    return rows.map(toActivity);
+  }
+
+  async listActivityUpdatedSince(updatedAfter: number, limit: number): Promise<ActivityRecord[]> {
+    const rows = this.stmt(
+      `SELECT * FROM (SELECT * FROM activity_entries WHERE updated_at > ?
+         ORDER BY updated_at DESC, seq DESC LIMIT ?)
+       ORDER BY last_at DESC, first_at DESC, seq DESC`,
+    ).all(updatedAfter, limit) as ActivityRow[];
+    return rows.map(toActivity);
+  }
+
+  async listRecentActivity(storyId: string, lastAtFrom: number): Promise<ActivityRecord[]> {
+    const rows = this.stmt(
+      'SELECT * FROM activity_entries WHERE story_id = ? AND last_at >= ? ORDER BY last_at',
+    ).all(storyId, lastAtFrom) as ActivityRow[];
+    return rows.map(toActivity);
+  }
+
+  async latestActivityPerStory(): Promise<ActivityRecord[]> {
+    const rows = this.stmt(
+      `SELECT * FROM (
+         SELECT *, row_number() OVER (
+             PARTITION BY story_id ORDER BY last_at DESC, first_at DESC, seq DESC) AS rn
+         FROM activity_entries)
+       WHERE rn = 1`,
+    ).all() as ActivityRow[];
+    return rows.map(toActivity);
+  }
+}
+
+/* ---- Comments and notifications (issue 5, server/src/comments) ---- */
+
+interface CommentRow {
+  id: string;
+  story_id: string;
+  thread_id: string;
+  user_id: string;
+  text: string;
+  created_at: number;
+  field: CommentRecord['field'];
+  takeaway_index: number | null;
+  rel_start: string | null;
+  rel_end: string | null;
+  quote: string | null;
+  resolved_at: number | null;
+  resolved_by: string | null;
+  state_changed_at: number | null;
+  mentions: string;
+}
+
+const toComment = (r: CommentRow): CommentRecord => ({
+  id: r.id,
+  storyId: r.story_id,
+  threadId: r.thread_id,
+  userId: r.user_id,
+  text: r.text,
+  createdAt: r.created_at,
+  field: r.field,
+  takeawayIndex: r.takeaway_index,
+  relStart: r.rel_start,
+  relEnd: r.rel_end,
+  quote: r.quote,
+  resolvedAt: r.resolved_at,
+  resolvedBy: r.resolved_by,
+  stateChangedAt: r.state_changed_at,
+  mentions: JSON.parse(r.mentions) as string[],
+});
+
+interface NotificationRow {
+  id: string;
+  user_id: string;
+  kind: 'mention';
+  story_id: string;
+  thread_id: string;
+  comment_id: string;
+  by_user_id: string;
+  excerpt: string;
+  created_at: number;
+  read_at: number | null;
+}
+
+const toNotification = (r: NotificationRow): NotificationRecord => ({
+  id: r.id,
+  userId: r.user_id,
+  kind: r.kind,
+  storyId: r.story_id,
+  threadId: r.thread_id,
+  commentId: r.comment_id,
+  byUserId: r.by_user_id,
+  excerpt: r.excerpt,
+  createdAt: r.created_at,
+  readAt: r.read_at,
+});
+
+/** SQLite side of comments (tables `comments`, `notifications`, see sqlite-migrations.ts). */
+class SqliteCommentStore implements CommentStore {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {}
+
+  private stmt(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  async insertComment(c: CommentRecord, notifications: NotificationRecord[]): Promise<void> {
+    this.db.transaction(() => {
+      this.stmt(
+        `INSERT INTO comments (id, story_id, thread_id, user_id, text, created_at, field,
+           takeaway_index, rel_start, rel_end, quote, resolved_at, resolved_by, state_changed_at,
+           mentions)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        c.id,
+        c.storyId,
+        c.threadId,
+        c.userId,
+        c.text,
+        c.createdAt,
+        c.field,
+        c.takeawayIndex,
+        c.relStart,
+        c.relEnd,
+        c.quote,
+        c.resolvedAt,
+        c.resolvedBy,
+        c.stateChangedAt,
+        JSON.stringify(c.mentions),
+      );
+      const insert = this.stmt(
+        `INSERT INTO notifications (id, user_id, kind, story_id, thread_id, comment_id,
+           by_user_id, excerpt, created_at, read_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      for (const n of notifications) {
+        insert.run(
+          n.id,
+          n.userId,
+          n.kind,
+          n.storyId,
+          n.threadId,
+          n.commentId,
+          n.byUserId,
+          n.excerpt,
+          n.createdAt,
+          n.readAt,
+        );
+      }
+    })();
+  }
+
+  async getComment(id: string): Promise<CommentRecord | null> {
+    const row = this.stmt('SELECT * FROM comments WHERE id = ?').get(id) as CommentRow | undefined;
+    return row ? toComment(row) : null;
+  }
+
+  async listComments(storyId: string): Promise<CommentRecord[]> {
+    const rows = this.stmt('SELECT * FROM comments WHERE story_id = ? ORDER BY created_at, id').all(
+      storyId,
+    ) as CommentRow[];
+    return rows.map(toComment);
+  }
+
+  async setThreadResolved(
+    threadId: string,
+    resolvedBy: string | null,
+    at: number,
+  ): Promise<boolean> {
+    const result =
+      resolvedBy === null
+        ? this.stmt(
+            `UPDATE comments SET resolved_at = NULL, resolved_by = NULL, state_changed_at = ?
+             WHERE id = ? AND thread_id = id AND resolved_at IS NOT NULL`,
+          ).run(at, threadId)
+        : this.stmt(
+            `UPDATE comments SET resolved_at = ?, resolved_by = ?, state_changed_at = ?
+             WHERE id = ? AND thread_id = id AND resolved_at IS NULL`,
+          ).run(at, resolvedBy, at, threadId);
+    return result.changes === 1;
+  }
+
+  async commentCounts(): Promise<CommentCountsRecord[]> {
+    const rows = this.stmt(
+      `SELECT story_id,
+         sum(CASE WHEN thread_id = id AND resolved_at IS NULL THEN 1 ELSE 0 END) AS unresolved,
+         sum(CASE WHEN thread_id = id THEN 1 ELSE 0 END) AS total,
+         max(created_at) AS last_at
+       FROM comments GROUP BY story_id`,
+    ).all() as { story_id: string; unresolved: number; total: number; last_at: number }[];
+    return rows.map((r) => ({
+      storyId: r.story_id,
+      unresolved: r.unresolved,
+      total: r.total,
+      lastCommentAt: r.last_at,
+    }));
+  }
+
+  async listNotifications(
+    userId: string,
+    unreadOnly: boolean,
+    limit: number,
+  ): Promise<NotificationRecord[]> {
+    const rows = this.stmt(
+      `SELECT * FROM notifications WHERE user_id = ? AND (? = 0 OR read_at IS NULL)
+       ORDER BY created_at DESC, id DESC LIMIT ?`,
+    ).all(userId, unreadOnly ? 1 : 0, limit) as NotificationRow[];
+    return rows.map(toNotification);
+  }
+
+  async countUnreadNotifications(userId: string): Promise<number> {
+    const row = this.stmt(
+      'SELECT count(*) AS n FROM notifications WHERE user_id = ? AND read_at IS NULL',
+    ).get(userId) as { n: number };
+    return row.n;
+  }
+
+  async markNotificationsRead(userId: string, ids: string[] | null, at: number): Promise<void> {
+    if (ids === null) {
+      this.stmt('UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL').run(
+        at,
+        userId,
+      );
+      return;
+    }
+    const update = this.stmt(
+      'UPDATE notifications SET read_at = ? WHERE user_id = ? AND id = ? AND read_at IS NULL',
+    );
+    this.db.transaction(() => {
+      for (const id of ids) update.run(at, userId, id);
+    })();
   }
 }

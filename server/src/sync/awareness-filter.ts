@@ -1,5 +1,5 @@
 import type { AwarenessState, PublicUser } from '@copydesk/shared';
-import { lightColor } from '@copydesk/shared';
+import { lightColor, UPDATE_BOUNDS } from '@copydesk/shared';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import { MalformedMessageError } from './messages';
@@ -30,6 +30,7 @@ export const decodeAwarenessUpdate = (update: Uint8Array): AwarenessEntry[] => {
     for (let i = 0; i < count; i++) {
       const clientId = decoding.readVarUint(d);
       const clock = decoding.readVarUint(d);
+      if (clientId > UPDATE_BOUNDS.maxClientId) throw new Error('client id out of range');
       const json = decoding.readVarString(d);
       if (json.length > MAX_STATE_CHARS) throw new Error('awareness state too large');
       const parsed: unknown = JSON.parse(json);
@@ -38,6 +39,7 @@ export const decodeAwarenessUpdate = (update: Uint8Array): AwarenessEntry[] => {
       }
       entries.push({ clientId, clock, state: parsed as AwarenessState | null });
     }
+    if (decoding.hasContent(d)) throw new Error('trailing bytes');
     return entries;
   } catch (err) {
     throw new MalformedMessageError(`bad awareness update: ${(err as Error).message}`);

@@ -54,27 +54,35 @@ export class MalformedMessageError extends Error {}
 
 /** Decodes one binary frame; throws MalformedMessageError for anything else. */
 export const decodeClientMessage = (data: Uint8Array): ClientMessage => {
+  let message: ClientMessage | null = null;
+  const d = decoding.createDecoder(data);
   try {
-    const d = decoding.createDecoder(data);
     const type = decoding.readVarUint(d);
     switch (type) {
       case MessageType.sync: {
         const sub = decoding.readVarUint(d);
         const payload = decoding.readVarUint8Array(d);
-        if (sub === syncProtocol.messageYjsSyncStep1)
-          return { type: 'sync-step1', stateVector: payload };
-        if (sub === syncProtocol.messageYjsSyncStep2)
-          return { type: 'sync-step2', update: payload };
-        if (sub === syncProtocol.messageYjsUpdate) return { type: 'sync-update', update: payload };
+        if (sub === syncProtocol.messageYjsSyncStep1) {
+          message = { type: 'sync-step1', stateVector: payload };
+        } else if (sub === syncProtocol.messageYjsSyncStep2) {
+          message = { type: 'sync-step2', update: payload };
+        } else if (sub === syncProtocol.messageYjsUpdate) {
+          message = { type: 'sync-update', update: payload };
+        }
         break;
       }
       case MessageType.awareness:
-        return { type: 'awareness', update: decoding.readVarUint8Array(d) };
+        message = { type: 'awareness', update: decoding.readVarUint8Array(d) };
+        break;
       case MessageType.queryAwareness:
-        return { type: 'query-awareness' };
+        message = { type: 'query-awareness' };
+        break;
     }
   } catch (err) {
     throw new MalformedMessageError(`undecodable frame: ${(err as Error).message}`);
   }
-  throw new MalformedMessageError('unknown message type');
+  if (!message) throw new MalformedMessageError('unknown message type');
+  // One message per frame, exactly as y-websocket sends it: nothing may follow it.
+  if (decoding.hasContent(d)) throw new MalformedMessageError('trailing bytes after the message');
+  return message;
 };

@@ -1,3 +1,4 @@
+import type { StoryStatus } from '@copydesk/shared';
 import type { Logger } from '../logger';
 import type { Storage } from '../storage/storage';
 import type { Compactor } from './compactor';
@@ -10,17 +11,36 @@ export interface RoomRegistryOptions {
   /** How long a story with no holders stays in memory (reconnects are cheap within it). */
   unloadAfterMs: number;
   compactEveryUpdates: number;
+  /** Largest encoded story (MAX_STORY_BYTES). */
+  maxStoryBytes?: number;
 }
 
 /** Loads each story once, shares it among its holders, and unloads it when idle. */
 export class RoomRegistry {
   private readonly rooms = new Map<string, Promise<StoryRoom>>();
+  /** Rooms whose load finished (same keys as `rooms` once loaded). */
+  private readonly ready = new Map<string, StoryRoom>();
   private readonly unloadTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly options: RoomRegistryOptions) {}
 
   get loadedCount(): number {
     return this.rooms.size;
+  }
+
+  /** The loaded room of a story, if any (no loading). */
+  loaded(storyId: string): StoryRoom | undefined {
+    return this.ready.get(storyId);
+  }
+
+  /** Every loaded room, synchronously (for the periodic re-checks). */
+  readyRooms(): StoryRoom[] {
+    return [...this.ready.values()];
+  }
+
+  /** A story's workflow status changed: a loaded room applies it to its connections at once. */
+  statusChanged(storyId: string, status: StoryStatus): void {
+    this.ready.get(storyId)?.setStatus(status);
   }
 
   /** Loads (or reuses) the story and counts the caller as a holder until `release`. */
@@ -70,12 +90,17 @@ export class RoomRegistry {
     const room = new StoryRoom(storyId, {
       storage: this.options.storage,
       logger: this.options.logger,
+      ...(this.options.maxStoryBytes === undefined
+        ? {}
+        : { maxStoryBytes: this.options.maxStoryBytes }),
       onStored: (r) => {
         if (r.updatesSinceSnapshot >= this.options.compactEveryUpdates) this.compact(r);
       },
       onFailed: (r) => this.drop(r),
     });
     await room.load();
+    this.ready.set(storyId, room);
+    this.options.logger.debug({ storyId }, 'story loaded');
     return room;
   }
 
@@ -90,12 +115,14 @@ export class RoomRegistry {
     if (room.holders > 0 || this.rooms.get(room.id) === undefined) return;
     if (room.updatesSinceSnapshot > 0) this.compact(room);
     this.rooms.delete(room.id);
+    this.ready.delete(room.id);
     room.destroy();
     this.options.logger.debug({ storyId: room.id }, 'story unloaded');
   }
 
   private drop(room: StoryRoom): void {
     this.rooms.delete(room.id);
+    this.ready.delete(room.id);
     const timer = this.unloadTimers.get(room.id);
     if (timer) clearTimeout(timer);
     this.unloadTimers.delete(room.id);

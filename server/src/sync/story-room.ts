@@ -1,4 +1,10 @@
-import { CloseCode } from '@copydesk/shared';
+import {
+  CloseCode,
+  canEditStory,
+  type PublicUser,
+  type StoryStatus,
+  UPDATE_BOUNDS,
+} from '@copydesk/shared';
 import { Awareness, applyAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import type { Logger } from '../logger';
@@ -8,8 +14,15 @@ import {
   encodeAwarenessUpdate,
   withAccountIdentity,
 } from './awareness-filter';
+import { CloseError } from './close-error';
 import { encodeAwareness, encodeStored, encodeSyncStep2, encodeSyncUpdate } from './messages';
 import { SyncConnection } from './sync-connection';
+import {
+  type DocState,
+  UpdateRejectedError,
+  validateStateVector,
+  validateUpdate,
+} from './update-validator';
 
 /** An edit made by the server itself (e.g. a restore), attributed to an account. */
 export class ServerOrigin {
@@ -23,11 +36,16 @@ interface PendingWrite extends LoggedUpdate {
 export interface StoryRoomOptions {
   storage: Storage;
   logger: Logger;
+  /** Largest encoded document; an update that would grow the story past it is refused (4413). */
+  maxStoryBytes?: number;
   /** Called once a batch is stored; used to trigger background compaction. */
   onStored?: (room: StoryRoom, count: number) => void;
   /** Called when storage failed: the room must be dropped and reloaded from storage. */
   onFailed?: (room: StoryRoom) => void;
 }
+
+/** What happened to a client's update. */
+export type UpdateOutcome = 'applied' | 'noop' | 'dropped';
 
 /**
  * A loaded story: its Y.Doc, awareness and connections.
@@ -35,6 +53,10 @@ export interface StoryRoomOptions {
  * The durability rule lives here: an update is appended to the log before it is
  * relayed to anyone, and sync replies wait until the document holds nothing
  * unstored. So anything a client has seen from the server is on disk.
+ *
+ * The safety rule lives here too: a client's update is validated (update-validator.ts) and
+ * checked against the story size limit before it touches the document, and read-only
+ * connections never get that far.
  */
 export class StoryRoom {
   readonly doc = new Y.Doc({ gc: true });
@@ -44,10 +66,19 @@ export class StoryRoom {
   holders = 0;
   failed = false;
   updatesSinceSnapshot = 0;
+  /** Workflow status as last read from storage (decides who may write). */
+  status: StoryStatus = 'draft';
   private pending: PendingWrite[] = [];
   private writing = false;
   private storedWaiters: (() => void)[] = [];
   private readonly clientOwners = new Map<number, SyncConnection>();
+  /** An upper bound of the encoded document size; recomputed exactly when near the limit. */
+  private sizeBound = 0;
+  /** Set while Yjs applies a client update: its `update` events are held until it succeeds. */
+  private captured: PendingWrite[] | null = null;
+  /** Yjs threw mid-update: the document may hold unstored state and must be reloaded. */
+  private poisoned = false;
+  private readonly docState: DocState;
 
   constructor(
     readonly id: string,
@@ -57,20 +88,43 @@ export class StoryRoom {
     this.awareness.setLocalState(null);
     this.doc.on('update', this.onDocUpdate);
     this.awareness.on('update', this.onAwarenessUpdate);
+    const doc = this.doc;
+    this.docState = {
+      stateOf: (client) => Y.getState(doc.store, client),
+      hasRoot: (name) => doc.share.has(name),
+      get rootCount() {
+        return doc.share.size;
+      },
+    };
   }
 
   /** Loads snapshot + log since in one merge (much faster than applying them one by one). */
   async load(): Promise<void> {
-    const state = await this.options.storage.loadStoryState(this.id);
+    const [state, record] = await Promise.all([
+      this.options.storage.loadStoryState(this.id),
+      this.options.storage.getStory(this.id),
+    ]);
+    if (record) this.status = record.status;
     const parts = [
       ...(state.snapshot ? [state.snapshot.state] : []),
       ...state.updates.map((u) => u.update),
     ];
     this.updatesSinceSnapshot = state.updates.length;
+    this.sizeBound = parts.reduce((sum, p) => sum + p.byteLength, 0);
     if (parts.length === 0) return;
     this.doc.off('update', this.onDocUpdate);
     Y.applyUpdate(this.doc, parts.length === 1 ? (parts[0] as Uint8Array) : Y.mergeUpdates(parts));
     this.doc.on('update', this.onDocUpdate);
+  }
+
+  /** False once the room must not serve anyone any more (storage failure or a poisoned doc). */
+  get usable(): boolean {
+    return !this.failed && !this.poisoned;
+  }
+
+  /** Whether `user` may change the text right now. */
+  canWrite(user: PublicUser): boolean {
+    return canEditStory(user.role, this.status);
   }
 
   join(conn: SyncConnection): void {
@@ -84,28 +138,120 @@ export class StoryRoom {
     if (owned.length > 0) removeAwarenessStates(this.awareness, owned, conn);
   }
 
-  /** Applies a client's update. Throws on undecodable updates (caller closes with 4400). */
-  applyClientUpdate(conn: SyncConnection, update: Uint8Array): void {
-    if (conn.readOnly || this.failed) return;
-    Y.applyUpdate(this.doc, update, conn);
+  /** The workflow moved: every open connection gets its write permission for the new status. */
+  setStatus(status: StoryStatus): void {
+    if (status === this.status) return;
+    this.status = status;
+    for (const conn of this.connections) conn.readOnly = !this.canWrite(conn.user);
+    this.options.logger.debug({ storyId: this.id, status }, 'story status applied to connections');
+  }
+
+  /** The account behind `conn` changed (role, name, colour): permissions and presence follow. */
+  updateUser(conn: SyncConnection, user: PublicUser): void {
+    conn.user = user;
+    conn.readOnly = !this.canWrite(user);
+    const entries: AwarenessEntry[] = [];
+    for (const clientId of conn.clientIds) {
+      const state = this.awareness.getStates().get(clientId) as AwarenessEntry['state'];
+      if (this.clientOwners.get(clientId) !== conn || !state) continue;
+      const clock = (this.awareness.meta.get(clientId)?.clock ?? 0) + 1;
+      entries.push(withAccountIdentity({ clientId, clock, state }, user));
+    }
+    if (entries.length > 0) {
+      applyAwarenessUpdate(this.awareness, encodeAwarenessUpdate(entries), conn);
+    }
+  }
+
+  /**
+   * Applies a client's update (sync step 2 or update). Read-only connections are dropped here,
+   * before any decoding. Throws CloseError (4400 invalid, 4413 too large) for the sender.
+   */
+  applyClientUpdate(conn: SyncConnection, update: Uint8Array): UpdateOutcome {
+    if (conn.readOnly || this.failed || this.poisoned) return 'dropped';
+    let summary: ReturnType<typeof validateUpdate>;
+    try {
+      summary = validateUpdate(update, this.docState);
+    } catch (err) {
+      if (err instanceof UpdateRejectedError) {
+        throw new CloseError(CloseCode.malformed, `rejected update: ${err.message}`);
+      }
+      throw err;
+    }
+    if (summary.newStructs === 0 && summary.deleteRanges === 0) return 'noop';
+    if (summary.newStructs > 0) this.ensureRoomFor(update.byteLength);
+
+    // Yjs gets its own exact copy (never a view into a larger, possibly pooled, buffer).
+    const exact = update.slice();
+    const captured: PendingWrite[] = [];
+    this.captured = captured;
+    try {
+      Y.applyUpdate(this.doc, exact, conn);
+    } catch (err) {
+      this.captured = null;
+      this.poison(err, conn);
+      throw new CloseError(CloseCode.malformed, 'update could not be applied');
+    }
+    this.captured = null;
+    const store = this.doc.store;
+    const leftPending = store.pendingStructs !== null || store.pendingDs !== null;
+    if (leftPending) {
+      // The validator should make this impossible; never keep (or serve) pending structs.
+      store.pendingStructs = null;
+      store.pendingDs = null;
+      this.options.logger.error(
+        { storyId: this.id, user: conn.user.username },
+        'validated update left pending structs; discarded them',
+      );
+    }
+    for (const write of captured) this.queueWrite(write);
+    if (leftPending) throw new CloseError(CloseCode.malformed, 'update has missing dependencies');
+    return captured.length > 0 ? 'applied' : 'noop';
+  }
+
+  /** Refuses growth past maxStoryBytes; the exact size is computed only near the limit. */
+  private ensureRoomFor(bytes: number): void {
+    const max = this.options.maxStoryBytes;
+    if (max === undefined || this.sizeBound + bytes <= max) return;
+    this.sizeBound = Y.encodeStateAsUpdate(this.doc).byteLength;
+    if (this.sizeBound + bytes > max) {
+      throw new CloseError(
+        CloseCode.tooLarge,
+        `story would exceed ${max} bytes (now ${this.sizeBound}, update ${bytes})`,
+      );
+    }
   }
 
   /** Answers sync step 1 once everything the reply could contain is stored. */
   replySyncStep1(conn: SyncConnection, stateVector: Uint8Array): void {
-    // Decode eagerly so a bad state vector fails inside the caller's error handling.
-    Y.decodeStateVector(stateVector);
-    this.whenStored(() => conn.send(encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, stateVector))));
+    try {
+      validateStateVector(stateVector);
+    } catch (err) {
+      if (err instanceof UpdateRejectedError) {
+        throw new CloseError(CloseCode.malformed, `rejected state vector: ${err.message}`);
+      }
+      throw err;
+    }
+    const vector = stateVector.slice();
+    this.whenStored(() => {
+      if (this.poisoned || this.failed) return;
+      conn.send(encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, vector)));
+    });
   }
 
   applyClientAwareness(conn: SyncConnection, entries: AwarenessEntry[]): void {
     const accepted: AwarenessEntry[] = [];
     for (const entry of entries) {
       const owner = this.clientOwners.get(entry.clientId);
-      if (owner && owner !== conn) continue; // another connection's clientID: a spoof
-      if (!owner) {
-        this.clientOwners.set(entry.clientId, conn);
-        conn.clientIds.add(entry.clientId);
+      if (owner && owner !== conn) {
+        // Another connection's clientID: a spoof, unless it is the same account reconnecting
+        // before its old socket has closed (then the new connection takes it over).
+        if (owner.user.id !== conn.user.id) continue;
+        owner.clientIds.delete(entry.clientId);
+      } else if (!owner && conn.clientIds.size >= UPDATE_BOUNDS.maxClientIdsPerConnection) {
+        continue;
       }
+      this.clientOwners.set(entry.clientId, conn);
+      conn.clientIds.add(entry.clientId);
       accepted.push(withAccountIdentity(entry, conn.user));
     }
     if (accepted.length > 0) {
@@ -126,9 +272,17 @@ export class StoryRoom {
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
     const conn = origin instanceof SyncConnection ? origin : null;
     const userId = conn?.user.id ?? (origin instanceof ServerOrigin ? origin.userId : 'system');
-    this.pending.push({ update, userId, at: Date.now(), origin: conn });
-    if (!this.writing && this.pending.length === 1) setImmediate(this.writeBatch);
+    const write: PendingWrite = { update, userId, at: Date.now(), origin: conn };
+    if (this.captured) this.captured.push(write);
+    else this.queueWrite(write);
   };
+
+  private queueWrite(write: PendingWrite): void {
+    // Every change, a client's or the server's own (restores), counts toward the size bound.
+    this.sizeBound += write.update.byteLength;
+    this.pending.push(write);
+    if (!this.writing && this.pending.length === 1) setImmediate(this.writeBatch);
+  }
 
   private readonly writeBatch = async (): Promise<void> => {
     if (this.writing || this.pending.length === 0 || this.failed) return;
@@ -183,6 +337,25 @@ export class StoryRoom {
     for (const conn of this.connections)
       conn.close(CloseCode.storageUnavailable, 'storage unavailable');
     this.options.onFailed?.(this);
+  }
+
+  /**
+   * Yjs threw half-way through a validated update (a validator gap): part of it may be in the
+   * document, unstored and never relayed. Store what others sent before, then close everyone
+   * with 1012 (they reconnect at once) and let the registry reload the story from storage.
+   */
+  private poison(err: unknown, conn: SyncConnection): void {
+    if (this.poisoned) return;
+    this.poisoned = true;
+    this.options.logger.error(
+      { err, storyId: this.id, user: conn.user.username },
+      'applying a validated update failed; reloading the story from storage',
+    );
+    this.whenStored(() => {
+      this.failed = true;
+      for (const c of this.connections) c.close(CloseCode.serviceRestart, 'story reloading');
+      this.options.onFailed?.(this);
+    });
   }
 
   private readonly onAwarenessUpdate = (change: {

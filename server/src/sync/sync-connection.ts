@@ -1,22 +1,87 @@
 import type { PublicUser } from '@copydesk/shared';
 import { WebSocket } from 'ws';
 
+/** A token bucket: `rate` tokens per second, at most `burst` saved up. */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+    private readonly now: () => number = performance.now.bind(performance),
+  ) {
+    this.tokens = burst;
+    this.last = this.now();
+  }
+
+  /** Takes one token; false when the bucket is empty. */
+  take(): boolean {
+    const now = this.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+export interface SyncConnectionOptions {
+  readOnly: boolean;
+  wantsAck: boolean;
+  /** Session (login) the token belongs to: a refresh of that session extends `expiresAt`. */
+  sessionId: string;
+  /** Token expiry, ms since epoch: the connection is closed with 4401 after it. */
+  expiresAt: number;
+  /** Unsent bytes allowed to queue up for this connection before it is dropped. */
+  maxBufferedBytes: number;
+  messagesPerSecond: number;
+  messageBurst: number;
+  /** Called once when the connection is dropped for being too slow to read. */
+  onSlow?: (conn: SyncConnection, buffered: number) => void;
+}
+
 /** One authenticated WebSocket on one story. The origin of every update it sends. */
 export class SyncConnection {
   /** Awareness clientIDs this connection has claimed; no other connection may use them. */
   readonly clientIds = new Set<number>();
   closed = false;
+  /** Read-only connections may send sync step 1 and awareness only (the rest is dropped). */
+  readOnly: boolean;
+  readonly wantsAck: boolean;
+  readonly sessionId: string;
+  expiresAt: number;
+  private readonly bucket: TokenBucket;
 
   constructor(
     private readonly ws: WebSocket,
-    readonly user: PublicUser,
-    public readOnly: boolean,
-    readonly wantsAck: boolean,
-  ) {}
+    /** The account as of the last check (role and name may change while connected). */
+    public user: PublicUser,
+    private readonly options: SyncConnectionOptions,
+  ) {
+    this.readOnly = options.readOnly;
+    this.wantsAck = options.wantsAck;
+    this.sessionId = options.sessionId;
+    this.expiresAt = options.expiresAt;
+    this.bucket = new TokenBucket(options.messagesPerSecond, options.messageBurst);
+  }
+
+  /** Counts one inbound message against the rate limit; false when over it. */
+  admitMessage(): boolean {
+    return this.bucket.take();
+  }
 
   send(frame: Uint8Array): void {
     if (this.closed || this.ws.readyState !== WebSocket.OPEN) return;
     this.ws.send(frame, { binary: true });
+    const buffered = this.ws.bufferedAmount;
+    if (buffered > this.options.maxBufferedBytes) {
+      // A close frame would queue behind the backlog it cannot drain: drop the socket now and
+      // let the client resync (sync step 1/2) when it reconnects.
+      this.closed = true;
+      this.options.onSlow?.(this, buffered);
+      this.ws.terminate();
+    }
   }
 
   close(code: number, reason: string): void {

@@ -1,0 +1,388 @@
+import {
+  ACTIVITY_BURST_GAP_MS,
+  type ActivityEntry,
+  ActivityEvent,
+  activitySentence,
+  type CommentUser,
+  type DeskActivityResponse,
+  type LatestActivityResponse,
+  type StoryActivityResponse,
+} from '@copydesk/shared';
+import type { Logger } from '../logger';
+import type {
+  ActivityRecord,
+  ActivityStore,
+  StatusChangeRecord,
+  Storage,
+  StoryRecord,
+} from '../storage/storage';
+import { iso } from './route-helpers';
+import { newActivityId, StoryTracker } from './story-tracker';
+import { UserDirectory } from './user-directory';
+
+export interface ActivityLiveEvent {
+  type: ActivityEvent;
+  entry: ActivityEntry;
+}
+
+export type ActivityListener = (event: ActivityLiveEvent) => void;
+
+export interface ActivityRecorderOptions {
+  storage: Storage;
+  logger: Logger;
+  /** Shared with the comments service when both run (one account cache). */
+  users?: UserDirectory;
+  /** A burst ends after this long without an edit by the same person to the same field. */
+  gapMs?: number;
+  /** A story's new updates are turned into entries at most this often (live feed rate). */
+  minIntervalMs?: number;
+  /** Updates read per storage round trip (a long backlog is read in several). */
+  maxUpdatesPerRound?: number;
+  /** Stories whose working copy is kept in memory (least recently used are dropped). */
+  maxTrackers?: number;
+}
+
+const TEXT_KINDS = new Set(['set', 'added', 'removed', 'edited', 'rewrote', 'cleared']);
+
+/**
+ * The activity feed's engine. It never sits on the sync hot path: the sync layer (or a storage
+ * observer) only tells it *that* a story's log grew (`appended` / `storyChanged`); later, off the
+ * event loop turn that stored the edit, it reads the new log rows — each carrying the account
+ * that sent it and the time — and turns them into entries (StoryTracker), stores them together
+ * with how far it has read (atomically, so two instances never record an update twice), and
+ * tells listeners (`activity:new` / `activity:updated`) so the desk channel can broadcast them.
+ *
+ * It implements the history module's `StorageListener` shape (`appended`, `created`,
+ * `statusChanged`), so `storageFeed.subscribe(recorder)` wires it with no other change.
+ */
+export class ActivityRecorder {
+  readonly users: UserDirectory;
+  private readonly gapMs: number;
+  private readonly minIntervalMs: number;
+  private readonly maxUpdatesPerRound: number;
+  private readonly maxTrackers: number;
+  private readonly trackers = new Map<string, StoryTracker>();
+  private readonly dirty = new Set<string>();
+  private readonly lastRun = new Map<string, number>();
+  private readonly locks = new Map<string, Promise<void>>();
+  private readonly listeners = new Set<ActivityListener>();
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(private readonly options: ActivityRecorderOptions) {
+    this.users = options.users ?? new UserDirectory(options.storage);
+    this.gapMs = options.gapMs ?? ACTIVITY_BURST_GAP_MS;
+    this.minIntervalMs = options.minIntervalMs ?? 1_000;
+    this.maxUpdatesPerRound = options.maxUpdatesPerRound ?? 1_000;
+    this.maxTrackers = options.maxTrackers ?? 100;
+  }
+
+  private get store(): ActivityStore | undefined {
+    return this.options.storage.activity;
+  }
+
+  // ---- hooks (cheap: they only schedule work) ---------------------------------------------
+
+  /** The story's update log grew (call after a batch is stored). */
+  storyChanged(storyId: string): void {
+    if (this.closed || !this.store) return;
+    this.dirty.add(storyId);
+    this.kick();
+  }
+
+  /** StorageListener: updates were appended. */
+  appended(storyId: string, _count?: number, _lastSeq?: number): void {
+    this.storyChanged(storyId);
+  }
+
+  /** StorageListener: a story was created (its first update is the "created" entry). */
+  created(story: StoryRecord, _first?: unknown): void {
+    this.storyChanged(story.id);
+  }
+
+  /** StorageListener: a workflow move was recorded. */
+  statusChanged(change: StatusChangeRecord): void {
+    void this.recordStatus(change).catch((err: unknown) =>
+      this.options.logger.error({ err, storyId: change.storyId }, 'activity: status not recorded'),
+    );
+  }
+
+  /** Live feed: called with every new or grown entry. Returns the unsubscribe function. */
+  subscribe(listener: ActivityListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ---- scheduling ------------------------------------------------------------------------
+
+  private kick(): void {
+    if (this.running || this.timer || this.closed || this.dirty.size === 0) return;
+    const now = Date.now();
+    let due = Number.POSITIVE_INFINITY;
+    for (const id of this.dirty)
+      due = Math.min(due, (this.lastRun.get(id) ?? 0) + this.minIntervalMs);
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.running = this.runDue().finally(() => {
+          this.running = null;
+          this.kick();
+        });
+      },
+      Math.max(0, due - now),
+    );
+    this.timer.unref();
+  }
+
+  private async runDue(): Promise<void> {
+    const now = Date.now();
+    const due = [...this.dirty].filter(
+      (id) => (this.lastRun.get(id) ?? 0) + this.minIntervalMs <= now,
+    );
+    for (const id of due) {
+      if (this.closed) return;
+      this.dirty.delete(id);
+      this.lastRun.set(id, Date.now());
+      await this.process(id).catch((err: unknown) =>
+        this.options.logger.error({ err, storyId: id }, 'activity: processing failed'),
+      );
+    }
+    this.evict();
+  }
+
+  /** Serialises work per story (background rounds and `flush` may overlap). */
+  private withLock(storyId: string, fn: () => Promise<void>): Promise<void> {
+    const previous = this.locks.get(storyId) ?? Promise.resolve();
+    const next = previous.then(fn, fn);
+    const settled = next.catch(() => {});
+    this.locks.set(storyId, settled);
+    void settled.then(() => {
+      if (this.locks.get(storyId) === settled) this.locks.delete(storyId);
+    });
+    return next;
+  }
+
+  /** Reads everything stored so far for the story into entries (the API calls it before reading). */
+  async flush(storyId: string): Promise<void> {
+    if (!this.store || this.closed) return;
+    this.dirty.delete(storyId);
+    await this.process(storyId);
+  }
+
+  /** Flushes every story this instance was told about and has not processed yet. */
+  async flushPending(): Promise<void> {
+    const ids = [...this.dirty];
+    for (const id of ids) await this.flush(id);
+  }
+
+  private process(storyId: string): Promise<void> {
+    return this.withLock(storyId, async () => {
+      const store = this.store;
+      if (!store || this.closed) return;
+      for (let attempt = 0; attempt < 3; attempt++) {
+        if (await this.processOnce(store, storyId)) return;
+        // Another instance moved the cursor meanwhile: start again from where it is now.
+        this.dropTracker(storyId);
+      }
+    });
+  }
+
+  /** Returns false when the cursor moved under us (then nothing was stored by us). */
+  private async processOnce(store: ActivityStore, storyId: string): Promise<boolean> {
+    const cursor = await store.getActivityCursor(storyId);
+    let tracker = this.trackers.get(storyId);
+    if (!tracker || tracker.cursor !== cursor) {
+      this.dropTracker(storyId);
+      tracker = await this.buildTracker(store, storyId, cursor);
+      this.trackers.set(storyId, tracker);
+    }
+    for (;;) {
+      const updates = await store.loadUpdatesAfter(
+        storyId,
+        tracker.cursor,
+        this.maxUpdatesPerRound,
+      );
+      if (updates.length === 0) return true;
+      const from = tracker.cursor;
+      try {
+        for (const u of updates) tracker.apply(u);
+      } catch (err) {
+        this.dropTracker(storyId);
+        throw err;
+      }
+      const { entries, created } = tracker.drain();
+      const now = Date.now();
+      for (const e of entries) e.updatedAt = now;
+      if (!(await store.commitActivity(storyId, from, tracker.cursor, entries))) return false;
+      await this.emit(entries, created);
+      if (updates.length < this.maxUpdatesPerRound) return true;
+      // A long backlog: let other work run between rounds.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private async buildTracker(
+    store: ActivityStore,
+    storyId: string,
+    cursor: number,
+  ): Promise<StoryTracker> {
+    const state = cursor > 0 ? await store.loadStateAt(storyId, cursor) : null;
+    const tracker = new StoryTracker(storyId, state, cursor, { gapMs: this.gapMs });
+    if (cursor > 0) {
+      const now = Date.now();
+      tracker.resume(await store.listRecentActivity(storyId, now - this.gapMs), now);
+    }
+    return tracker;
+  }
+
+  private dropTracker(storyId: string): void {
+    this.trackers.get(storyId)?.destroy();
+    this.trackers.delete(storyId);
+  }
+
+  /** Keeps at most maxTrackers working copies; idle ones (no open burst left) go first. */
+  private evict(): void {
+    const idleFor = 5 * this.gapMs;
+    const now = Date.now();
+    for (const [id, t] of this.trackers) {
+      if (now - t.lastUsed > idleFor && !this.locks.has(id)) this.dropTracker(id);
+    }
+    if (this.trackers.size <= this.maxTrackers) return;
+    const byAge = [...this.trackers].sort((a, b) => a[1].lastUsed - b[1].lastUsed);
+    for (const [id] of byAge.slice(0, this.trackers.size - this.maxTrackers)) {
+      if (!this.locks.has(id)) this.dropTracker(id);
+    }
+  }
+
+  private async recordStatus(change: StatusChangeRecord): Promise<void> {
+    const store = this.store;
+    if (!store || this.closed) return;
+    const entry: ActivityRecord = {
+      id: newActivityId(),
+      storyId: change.storyId,
+      userId: change.userId,
+      field: 'status',
+      kind: 'status',
+      target: 'status',
+      takeawayIndex: null,
+      fromTakeawayIndex: null,
+      fromStatus: change.from,
+      toStatus: change.to,
+      wordsAdded: 0,
+      wordsRemoved: 0,
+      startWords: 0,
+      firstAt: change.at,
+      lastAt: change.at,
+      updatedAt: Date.now(),
+    };
+    await store.putActivity([entry]);
+    await this.emit([entry], new Set([entry.id]));
+  }
+
+  private async emit(entries: ActivityRecord[], created: Set<string>): Promise<void> {
+    if (this.listeners.size === 0 || entries.length === 0) return;
+    const views = await this.views(entries);
+    for (const entry of views) {
+      const event: ActivityLiveEvent = {
+        type: created.has(entry.id) ? ActivityEvent.created : ActivityEvent.updated,
+        entry,
+      };
+      for (const listener of this.listeners) {
+        try {
+          listener(event);
+        } catch (err) {
+          this.options.logger.error({ err }, 'activity listener failed');
+        }
+      }
+    }
+  }
+
+  // ---- reading ---------------------------------------------------------------------------
+
+  /** Entries as the API and the live feed show them (names and colours from the accounts). */
+  async views(records: ActivityRecord[]): Promise<ActivityEntry[]> {
+    const users = await this.users.users(records.map((r) => r.userId));
+    const now = Date.now();
+    return records.map((r) => toEntry(r, users.get(r.userId), now, this.gapMs));
+  }
+
+  private requireStore(): ActivityStore | null {
+    return this.store ?? null;
+  }
+
+  async storyActivity(
+    storyId: string,
+    before: number | null,
+    limit: number,
+  ): Promise<StoryActivityResponse> {
+    const store = this.requireStore();
+    if (!store) return { storyId, entries: [], nextBefore: null };
+    await this.flush(storyId);
+    const records = await store.listActivity(storyId, before, limit);
+    const last = records[records.length - 1];
+    return {
+      storyId,
+      entries: await this.views(records),
+      nextBefore: records.length === limit && last ? iso(last.lastAt) : null,
+    };
+  }
+
+  async deskActivity(since: number | null, limit: number): Promise<DeskActivityResponse> {
+    const store = this.requireStore();
+    const serverTime = Date.now();
+    if (!store) return { entries: [], serverTime: iso(serverTime) };
+    await this.flushPending();
+    const records = await store.listActivityUpdatedSince(since ?? 0, limit);
+    return { entries: await this.views(records), serverTime: iso(serverTime) };
+  }
+
+  async latest(): Promise<LatestActivityResponse> {
+    const store = this.requireStore();
+    if (!store) return { stories: {} };
+    await this.flushPending();
+    const views = await this.views(await store.latestActivityPerStory());
+    return { stories: Object.fromEntries(views.map((v) => [v.storyId, v])) };
+  }
+
+  /** Stops scheduling; waits for the round in progress. Work not done is redone after restart. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+    await Promise.allSettled(this.locks.values());
+    for (const id of [...this.trackers.keys()]) this.dropTracker(id);
+  }
+}
+
+export const toEntry = (
+  r: ActivityRecord,
+  user: CommentUser | undefined,
+  now: number,
+  gapMs: number,
+): ActivityEntry => {
+  const name = user?.displayName ?? 'Unknown user';
+  return {
+    id: r.id,
+    storyId: r.storyId,
+    userId: r.userId,
+    userName: name,
+    userColor: user?.color ?? '#6b7280',
+    field: r.field,
+    kind: r.kind,
+    takeawayIndex: r.takeawayIndex,
+    fromTakeawayIndex: r.fromTakeawayIndex,
+    fromStatus: r.fromStatus,
+    toStatus: r.toStatus,
+    summary: activitySentence(name, r),
+    wordsAdded: r.wordsAdded,
+    wordsRemoved: r.wordsRemoved,
+    firstAt: iso(r.firstAt),
+    lastAt: iso(r.lastAt),
+    updatedAt: iso(r.updatedAt),
+    open:
+      (TEXT_KINDS.has(r.kind) || (r.field === 'takeaway' && r.kind === 'added')) &&
+      now - r.lastAt <= gapMs,
+  };
+};

@@ -1,0 +1,88 @@
+/**
+ * How many words an edit added and removed: the two texts' words are compared as sequences
+ * (longest common subsequence, Myers' O(ND) algorithm), so moving a cursor, fixing a typo or
+ * retyping a word counts what a reader would count.
+ */
+
+/** The same notion of a word as `countWords` in shared/src/counters.ts. */
+const WORD =
+  /[\p{L}\p{N}][\p{L}\p{M}\p{N}]*(?:(?:['’\-‐‑]|(?<=\p{N})[.,](?=\p{N}))[\p{L}\p{M}\p{N}]+)*/gu;
+
+export const words = (text: string): string[] => text.match(WORD) ?? [];
+
+export interface WordDelta {
+  added: number;
+  removed: number;
+}
+
+/** Largest edit distance the exact comparison explores before approximating. */
+const MAX_D = 1000;
+
+/** Myers' shortest edit distance (insertions + deletions), or null when it exceeds `maxD`. */
+const editDistance = (a: Int32Array, b: Int32Array, maxD: number): number | null => {
+  const n = a.length;
+  const m = b.length;
+  const limit = Math.min(n + m, maxD);
+  const offset = limit + 1;
+  const v = new Int32Array(2 * limit + 3);
+  for (let d = 0; d <= limit; d++) {
+    for (let k = -d; k <= d; k += 2) {
+      const down = k === -d || (k !== d && (v[offset + k - 1] ?? 0) < (v[offset + k + 1] ?? 0));
+      let x = down ? (v[offset + k + 1] ?? 0) : (v[offset + k - 1] ?? 0) + 1;
+      let y = x - k;
+      while (x < n && y < m && a[x] === b[y]) {
+        x++;
+        y++;
+      }
+      v[offset + k] = x;
+      if (x >= n && y >= m) return d;
+    }
+  }
+  return null;
+};
+
+/** Words in `after` not in `before` (added) and the other way round (removed). */
+export const wordDelta = (before: string, after: string): WordDelta => {
+  if (before === after) return { added: 0, removed: 0 };
+  const a = words(before);
+  const b = words(after);
+  let start = 0;
+  while (start < a.length && start < b.length && a[start] === b[start]) start++;
+  let endA = a.length;
+  let endB = b.length;
+  while (endA > start && endB > start && a[endA - 1] === b[endB - 1]) {
+    endA--;
+    endB--;
+  }
+  const n = endA - start;
+  const m = endB - start;
+  if (n === 0 || m === 0) return { added: m, removed: n };
+  const ids = new Map<string, number>();
+  const id = (word: string): number => {
+    let value = ids.get(word);
+    if (value === undefined) {
+      value = ids.size;
+      ids.set(word, value);
+    }
+    return value;
+  };
+  const left = Int32Array.from(a.slice(start, endA), id);
+  const right = Int32Array.from(b.slice(start, endB), id);
+  const d = editDistance(left, right, MAX_D);
+  if (d !== null) {
+    const common = (n + m - d) / 2;
+    return { added: m - common, removed: n - common };
+  }
+  // Huge rewrite: words in common regardless of order (close enough for a feed line).
+  const counts = new Map<number, number>();
+  for (const w of left) counts.set(w, (counts.get(w) ?? 0) + 1);
+  let common = 0;
+  for (const w of right) {
+    const c = counts.get(w) ?? 0;
+    if (c > 0) {
+      common++;
+      counts.set(w, c - 1);
+    }
+  }
+  return { added: m - common, removed: n - common };
+};

@@ -1,0 +1,777 @@
+import {
+  type AttributionResponse,
+  type ChangedSince,
+  type ChangesSinceSeenResponse,
+  CURRENT_POINT,
+  ErrorCode,
+  HISTORY_TEXT_FIELDS,
+  type HistoryPoint,
+  type HistoryTextField,
+  type HistoryUser,
+  type PublicUser,
+  type RestoreResponse,
+  readFields,
+  SEEN_POINT,
+  type SeenResponse,
+  type StoryDiff,
+  type StoryStatus,
+  type StoryView,
+  SYSTEM_USER_ID,
+  type VersionChange,
+  type VersionListResponse,
+  type VersionReason,
+  type VersionStoryView,
+  type VersionSummary,
+} from '@copydesk/shared';
+import * as Y from 'yjs';
+import { HttpError, notFound } from '../errors';
+import type { Logger } from '../logger';
+import type {
+  HistoryStore,
+  StatusChangeRecord,
+  Storage,
+  StoryRecord,
+  VersionRecord,
+} from '../storage/storage';
+import type { RoomRegistry } from '../sync/room-registry';
+import { ServerOrigin } from '../sync/story-room';
+import { AuthorIndex, runsOfUpdates } from './author-index';
+import { attributeText, compareContents, comparisonUserIds } from './compare';
+import { contentFields, type DocContent, readContent } from './doc-content';
+import { rebuildAt } from './rebuild';
+import { applyContent, matchesContent } from './restore';
+import type { StorageFeed } from './storage-feed';
+import { describeChanges, summarizeVersion } from './summary';
+
+/** Settings (all optional; see server/src/history/README.md for the matching env names). */
+export interface HistorySettings {
+  /** A version is made once a story has had no new update for this long. Default 60 s. */
+  settleMs?: number;
+  /** …or as soon as this many updates are not in a version yet. Default 500. */
+  maxUpdatesPerVersion?: number;
+  /** …or when a burst of editing has lasted this long without settling. Default 10 min. */
+  maxBurstMs?: number;
+  /**
+   * A version whose state needed more than this many log updates on top of the nearest snapshot
+   * gets a snapshot of its own (a checkpoint), so opening it later is one snapshot read.
+   * Default 500.
+   */
+  checkpointEvery?: number;
+}
+
+export interface HistoryOptions extends HistorySettings {
+  storage: Storage;
+  registry: RoomRegistry;
+  logger: Logger;
+  /** Reports appends, new stories and status moves (see storage-feed.ts). */
+  feed?: StorageFeed;
+}
+
+export const HISTORY_DEFAULTS: Required<HistorySettings> = {
+  settleMs: 60_000,
+  maxUpdatesPerVersion: 500,
+  maxBurstMs: 10 * 60_000,
+  checkpointEvery: 500,
+};
+
+export interface RecordVersionInput {
+  reason: VersionReason;
+  /** Who made it (null for automatic versions). */
+  userId?: string | null;
+  name?: string | null;
+  /** For status versions: the new status and the one before. */
+  status?: StoryStatus;
+  previousStatus?: StoryStatus | null;
+  /** For restore versions: the number of the version restored. */
+  restoredFrom?: number | null;
+}
+
+/** What a version stores besides its columns (VersionRecord.details). */
+interface VersionDetails {
+  changes: VersionChange[];
+  previousStatus: StoryStatus | null;
+  restoredFrom: number | null;
+}
+
+const END_OF_LOG = Number.MAX_SAFE_INTEGER;
+const VERSION_ID = /^[1-9]\d{0,8}$/;
+const FALLBACK_COLOR = '#6b7280';
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+const parseDetails = (json: string): VersionDetails => {
+  try {
+    const raw = JSON.parse(json) as Partial<VersionDetails>;
+    return {
+      changes: Array.isArray(raw.changes) ? raw.changes : [],
+      previousStatus: raw.previousStatus ?? null,
+      restoredFrom: typeof raw.restoredFrom === 'number' ? raw.restoredFrom : null,
+    };
+  } catch {
+    return { changes: [], previousStatus: null, restoredFrom: null };
+  }
+};
+
+/** Runs async work one at a time per key. */
+class KeyedLock {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const next = previous.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return next;
+  }
+}
+
+/** A small least-recently-used map. */
+class Lru<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly size: number) {}
+  get(key: string): V | undefined {
+    const value = this.map.get(key);
+    if (value !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, value);
+    }
+    return value;
+  }
+  set(key: string, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    while (this.map.size > this.size) {
+      const oldest = this.map.keys().next().value;
+      if (oldest === undefined) break;
+      this.map.delete(oldest);
+    }
+  }
+  delete(key: string): void {
+    this.map.delete(key);
+  }
+}
+
+interface Burst {
+  timer: NodeJS.Timeout | null;
+  firstAt: number;
+  count: number;
+}
+
+interface ResolvedPoint {
+  point: HistoryPoint;
+  content: DocContent;
+  seq: number;
+}
+
+export type VersionListener = (version: VersionSummary) => void;
+
+/**
+ * Version history of stories (issue 6): versions (automatic, named, at status moves, at
+ * restores), the story as it was at any version (rebuilt from snapshots and the log, never from
+ * the live document), comparisons, per-character authorship, restore and "changes since I last
+ * looked".
+ */
+export class HistoryService {
+  private readonly settings: Required<HistorySettings>;
+  private readonly storage: Storage;
+  private readonly registry: RoomRegistry;
+  private readonly logger: Logger;
+  private readonly versionLock = new KeyedLock();
+  private readonly indexLock = new KeyedLock();
+  private readonly indexes = new Lru<AuthorIndex>(32);
+  private readonly contents = new Lru<DocContent>(48);
+  private readonly bursts = new Map<string, Burst>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly listeners = new Set<VersionListener>();
+  private readonly unsubscribe: (() => void) | null;
+  private closed = false;
+
+  constructor(options: HistoryOptions) {
+    this.storage = options.storage;
+    this.registry = options.registry;
+    this.logger = options.logger;
+    this.settings = {
+      settleMs: options.settleMs ?? HISTORY_DEFAULTS.settleMs,
+      maxUpdatesPerVersion: options.maxUpdatesPerVersion ?? HISTORY_DEFAULTS.maxUpdatesPerVersion,
+      maxBurstMs: options.maxBurstMs ?? HISTORY_DEFAULTS.maxBurstMs,
+      checkpointEvery: options.checkpointEvery ?? HISTORY_DEFAULTS.checkpointEvery,
+    };
+    if (!this.storage.history) {
+      this.logger.warn(
+        { storage: this.storage.kind },
+        'this storage has no version history: no versions are made, history routes answer 503',
+      );
+    }
+    this.unsubscribe =
+      options.feed?.subscribe({
+        appended: (storyId, count) => this.noteAppended(storyId, count),
+        created: (story) => this.noteCreated(story),
+        statusChanged: (change) => this.noteStatusChanged(change),
+      }) ?? null;
+  }
+
+  get available(): boolean {
+    return this.storage.history !== undefined;
+  }
+
+  /** Called with every version made (e.g. to add it to the activity feed). */
+  onVersion(listener: VersionListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private store(): HistoryStore {
+    const store = this.storage.history;
+    if (!store) {
+      throw new HttpError(
+        503,
+        ErrorCode.unavailable,
+        'This storage does not keep version history.',
+      );
+    }
+    return store;
+  }
+
+  /** Background work is tracked so `close()` can wait for it; failures are logged, never thrown. */
+  private background(storyId: string, what: string, work: () => Promise<unknown>): void {
+    if (this.closed || !this.available) return;
+    const promise = work().catch((err: unknown) =>
+      this.logger.warn({ err, storyId }, `history: ${what} failed`),
+    );
+    this.inFlight.add(promise);
+    void promise.finally(() => this.inFlight.delete(promise));
+  }
+
+  /* ---------------- automatic versions ---------------- */
+
+  /** New updates were stored: (re)start the settle timer, or cut a version now. */
+  noteAppended(storyId: string, count: number): void {
+    if (this.closed || !this.available) return;
+    const now = Date.now();
+    let burst = this.bursts.get(storyId);
+    if (!burst) {
+      burst = { timer: null, firstAt: now, count: 0 };
+      this.bursts.set(storyId, burst);
+    }
+    burst.count += count;
+    if (burst.timer) clearTimeout(burst.timer);
+    burst.timer = null;
+    if (
+      burst.count >= this.settings.maxUpdatesPerVersion ||
+      now - burst.firstAt >= this.settings.maxBurstMs
+    ) {
+      this.settle(storyId);
+      return;
+    }
+    burst.timer = setTimeout(() => this.settle(storyId), this.settings.settleMs);
+    burst.timer.unref();
+  }
+
+  private settle(storyId: string): void {
+    const burst = this.bursts.get(storyId);
+    if (burst?.timer) clearTimeout(burst.timer);
+    this.bursts.delete(storyId);
+    this.background(storyId, 'automatic version', () =>
+      this.recordVersion(storyId, { reason: 'auto' }),
+    );
+  }
+
+  private noteCreated(story: StoryRecord): void {
+    this.background(story.id, 'creation version', () =>
+      this.recordVersion(story.id, { reason: 'created', userId: story.createdBy }),
+    );
+  }
+
+  private noteStatusChanged(change: StatusChangeRecord): void {
+    this.background(change.storyId, 'status version', () =>
+      this.recordVersion(change.storyId, {
+        reason: 'status',
+        userId: change.userId,
+        status: change.to,
+        previousStatus: change.from,
+      }),
+    );
+  }
+
+  /** Makes the automatic versions of every burst still settling, now. */
+  async flushPending(): Promise<void> {
+    const ids = [...this.bursts.keys()];
+    for (const id of ids) this.settle(id);
+    await Promise.all([...this.inFlight]);
+  }
+
+  /** Resolves when the versions being made right now are made (pending bursts keep waiting). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.inFlight]);
+  }
+
+  /** Stops the timers, makes pending versions and waits for them (before storage closes). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.flushPending().catch(() => undefined);
+    this.closed = true;
+    for (const burst of this.bursts.values()) if (burst.timer) clearTimeout(burst.timer);
+    this.bursts.clear();
+    this.unsubscribe?.();
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /* ---------------- versions ---------------- */
+
+  private async requireStory(storyId: string): Promise<StoryRecord> {
+    const story = await this.storage.getStory(storyId);
+    if (!story) throw notFound('No story with this id.');
+    return story;
+  }
+
+  /** Waits until the loaded room (if any) has stored everything it holds. */
+  private async flushRoom(storyId: string): Promise<void> {
+    const room = this.registry.loaded(storyId);
+    if (room) await room.whenStoredAsync();
+  }
+
+  /**
+   * Makes a version at the current end of the story's log (after what the live room holds is
+   * stored). Automatic versions are skipped when nothing changed since the newest version;
+   * `created` only when the story has no version yet. Status changes call this with
+   * `{ reason: 'status', userId, status, previousStatus }` (done by StorageFeed).
+   */
+  async recordVersion(storyId: string, input: RecordVersionInput): Promise<VersionSummary | null> {
+    const store = this.store();
+    await this.flushRoom(storyId);
+    return this.versionLock.run(storyId, async () => {
+      const started = performance.now();
+      // The creation version is the story as created (its first update), even if edits
+      // followed before this ran; every other version is the end of the log now.
+      const latest =
+        input.reason === 'created'
+          ? ((await store.loadUpdates(storyId, 0, END_OF_LOG, 1))[0] ?? null)
+          : await store.latestUpdate(storyId);
+      const seq = latest?.seq ?? 0;
+      const versions = await store.listVersions(storyId);
+      const previous = versions[versions.length - 1] ?? null;
+      if (input.reason === 'auto' && (previous?.seq ?? 0) >= seq) return null;
+      if (input.reason === 'created' && previous) return null;
+      const story = await this.storage.getStory(storyId);
+      if (!story) return null;
+      const fromSeq = previous && previous.seq <= seq ? previous.seq : 0;
+      const before = await this.contentAt(storyId, fromSeq);
+      const after = await this.contentAt(storyId, seq, true);
+      const index = await this.index(storyId, seq);
+      const comparison = compareContents(before, after, { index, fromSeq, toSeq: seq });
+      const stats = await store.updateStats(storyId, fromSeq, seq);
+      const details: VersionDetails = {
+        changes: comparison.changes,
+        previousStatus: input.previousStatus ?? null,
+        restoredFrom: input.restoredFrom ?? null,
+      };
+      const record = await store.insertVersion({
+        storyId,
+        seq,
+        reason: input.reason,
+        name: input.name ?? null,
+        createdAt: Date.now(),
+        createdBy: input.userId ?? null,
+        editedAt: latest?.at ?? null,
+        status: input.status ?? story.status,
+        authors: stats.authors.map((a) => a.userId),
+        details: JSON.stringify(details),
+      });
+      const summary = await this.summarize(record);
+      this.logger.info(
+        {
+          storyId,
+          version: record.number,
+          reason: record.reason,
+          seq,
+          ms: Math.round(performance.now() - started),
+        },
+        'version created',
+      );
+      for (const listener of this.listeners) {
+        try {
+          listener(summary);
+        } catch (err) {
+          this.logger.warn({ err, storyId }, 'version listener failed');
+        }
+      }
+      return summary;
+    });
+  }
+
+  /** `POST …/versions {name}`. */
+  async createNamedVersion(
+    storyId: string,
+    name: string,
+    user: PublicUser,
+  ): Promise<VersionSummary> {
+    await this.requireStory(storyId);
+    const version = await this.recordVersion(storyId, { reason: 'named', userId: user.id, name });
+    if (!version) throw notFound('No story with this id.');
+    return version;
+  }
+
+  async listVersions(storyId: string): Promise<VersionListResponse> {
+    const store = this.store();
+    await this.requireStory(storyId);
+    let records = await store.listVersions(storyId);
+    let head = await store.updateStats(storyId, records[records.length - 1]?.seq ?? 0, END_OF_LOG);
+    // Edits that settled while no timer was watching (a restart, another instance): version
+    // them now, so the list is complete.
+    if (
+      head.count > 0 &&
+      !this.bursts.has(storyId) &&
+      head.lastAt !== null &&
+      Date.now() - head.lastAt >= this.settings.settleMs
+    ) {
+      await this.recordVersion(storyId, { reason: 'auto' });
+      records = await store.listVersions(storyId);
+      head = await store.updateStats(storyId, records[records.length - 1]?.seq ?? 0, END_OF_LOG);
+    }
+    const latest = await store.latestUpdate(storyId);
+    const users = await this.users([
+      ...records.flatMap((r) => [
+        r.createdBy,
+        ...r.authors,
+        ...parseDetails(r.details).changes.map((c) => c.userId),
+      ]),
+      ...head.authors.map((a) => a.userId),
+    ]);
+    return {
+      storyId,
+      versions: records.reverse().map((r) => this.toSummary(r, users)),
+      head: {
+        seq: latest?.seq ?? 0,
+        editedAt: latest ? iso(latest.at) : null,
+        unversionedUpdates: head.count,
+        unversionedAuthors: head.authors.map((a) => this.userOf(a.userId, users)),
+      },
+    };
+  }
+
+  private async version(storyId: string, vid: string): Promise<VersionRecord> {
+    const store = this.store();
+    await this.requireStory(storyId);
+    const record = VERSION_ID.test(vid) ? await store.getVersion(storyId, Number(vid)) : null;
+    if (!record) throw notFound('No version with this id.');
+    return record;
+  }
+
+  /** `GET …/versions/:vid`: the story JSON as it was. */
+  async getVersion(storyId: string, vid: string): Promise<VersionStoryView> {
+    const record = await this.version(storyId, vid);
+    const story = await this.requireStory(storyId);
+    const content = await this.contentAt(storyId, record.seq);
+    const summary = await this.summarize(record);
+    return {
+      id: storyId,
+      ...contentFields(content),
+      status: record.status,
+      createdAt: iso(story.createdAt),
+      updatedAt: iso(record.editedAt ?? record.createdAt),
+      version: summary,
+    };
+  }
+
+  /* ---------------- comparison and authorship ---------------- */
+
+  private async point(storyId: string, param: string, userId: string): Promise<ResolvedPoint> {
+    const store = this.store();
+    if (param === CURRENT_POINT) {
+      await this.requireStory(storyId);
+      const content = await this.registry.withRoom(storyId, (room) => readContent(room.doc));
+      const latest = await store.latestUpdate(storyId);
+      return {
+        content,
+        seq: latest?.seq ?? 0,
+        point: {
+          kind: 'current',
+          version: null,
+          label: 'Current',
+          seq: latest?.seq ?? 0,
+          at: latest ? iso(latest.at) : null,
+        },
+      };
+    }
+    if (param === SEEN_POINT) {
+      await this.requireStory(storyId);
+      const mark = await store.getSeen(storyId, userId);
+      if (!mark) throw notFound('You have not looked at this story before.');
+      return {
+        content: await this.contentAt(storyId, mark.seq),
+        seq: mark.seq,
+        point: { kind: 'seen', version: null, label: 'Last seen', seq: mark.seq, at: iso(mark.at) },
+      };
+    }
+    const record = await this.version(storyId, param);
+    return {
+      content: await this.contentAt(storyId, record.seq),
+      seq: record.seq,
+      point: {
+        kind: 'version',
+        version: { id: String(record.number), number: record.number },
+        label: `Version ${record.number}${record.name ? ` · ${record.name}` : ''}`,
+        seq: record.seq,
+        at: record.editedAt === null ? null : iso(record.editedAt),
+      },
+    };
+  }
+
+  /** Field-by-field comparison of two points (`vid`, `current` or `seen`). */
+  async diff(
+    storyId: string,
+    fromParam: string,
+    toParam: string,
+    userId: string,
+  ): Promise<StoryDiff> {
+    const from = await this.point(storyId, fromParam, userId);
+    const to = await this.point(storyId, toParam, userId);
+    const index = await this.index(storyId, Math.max(from.seq, to.seq));
+    const comparison = compareContents(from.content, to.content, {
+      index,
+      fromSeq: from.seq,
+      toSeq: to.seq,
+    });
+    const users = await this.users(comparisonUserIds(comparison));
+    return {
+      storyId,
+      from: from.point,
+      to: to.point,
+      fields: comparison.fields,
+      takeaways: comparison.takeaways,
+      changed: comparison.changed,
+      summary: comparison.changed
+        ? describeChanges(comparison.changes, users) || 'Changes by unknown authors'
+        : 'No changes',
+      changes: comparison.changes,
+      users,
+    };
+  }
+
+  /** Who wrote every character, at a version or now. */
+  async attribution(storyId: string, param: string, userId: string): Promise<AttributionResponse> {
+    const at = await this.point(storyId, param, userId);
+    const index = await this.index(storyId, at.seq);
+    const fields = {} as AttributionResponse['fields'];
+    for (const name of HISTORY_TEXT_FIELDS) {
+      const f = at.content.fields[name as HistoryTextField];
+      fields[name] = attributeText(f.text, f.segments, index);
+    }
+    fields.takeaways = at.content.takeaways.map((t) => attributeText(t.text, t.segments, index));
+    const ids = new Set<string>();
+    for (const name of HISTORY_TEXT_FIELDS)
+      for (const r of fields[name]) if (r.userId) ids.add(r.userId);
+    for (const list of fields.takeaways) for (const r of list) if (r.userId) ids.add(r.userId);
+    return { storyId, at: at.point, fields, users: await this.users(ids) };
+  }
+
+  /* ---------------- restore ---------------- */
+
+  /**
+   * Brings every field back to the version's text as a new edit by `user` on the live document
+   * (so everyone sees it live, it is stored and attributed like any edit, and restoring an
+   * earlier version undoes it). Only changed ranges are touched. Makes a `restore` version.
+   */
+  async restore(storyId: string, vid: string, user: PublicUser): Promise<RestoreResponse> {
+    if (user.role !== 'chief')
+      throw new HttpError(403, ErrorCode.forbidden, 'Only a desk chief can restore a version.');
+    const record = await this.version(storyId, vid);
+    const target = await this.contentAt(storyId, record.seq);
+    const exact = await this.registry.withRoom(storyId, async (room) => {
+      room.doc.transact(() => applyContent(room.doc, target), new ServerOrigin(user.id));
+      const ok = matchesContent(room.doc, target);
+      await room.whenStoredAsync();
+      return ok;
+    });
+    if (!exact)
+      this.logger.error(
+        { storyId, version: record.number },
+        'restore did not reproduce the version exactly',
+      );
+    const version = await this.recordVersion(storyId, {
+      reason: 'restore',
+      userId: user.id,
+      restoredFrom: record.number,
+    });
+    if (!version) throw notFound('No story with this id.');
+    this.logger.info({ storyId, version: record.number, user: user.username }, 'version restored');
+    return { version, story: await this.view(storyId) };
+  }
+
+  /** The live JSON view (as GET /api/stories/:id). */
+  private async view(storyId: string): Promise<StoryView> {
+    const fields = await this.registry.withRoom(storyId, (room) => readFields(room.doc));
+    const story = await this.requireStory(storyId);
+    return {
+      id: storyId,
+      ...fields,
+      status: story.status,
+      createdAt: iso(story.createdAt),
+      updatedAt: iso(story.updatedAt),
+    };
+  }
+
+  /* ---------------- changes since I last looked ---------------- */
+
+  async markSeen(storyId: string, userId: string): Promise<SeenResponse> {
+    const store = this.store();
+    await this.requireStory(storyId);
+    await this.flushRoom(storyId);
+    const latest = await store.latestUpdate(storyId);
+    const at = Date.now();
+    const seq = latest?.seq ?? 0;
+    await store.markSeen({ storyId, userId, seq, at });
+    return { storyId, seq, at: iso(at) };
+  }
+
+  /** For the desk list: per story, whether others changed it since this user last looked. */
+  async changedSince(userId: string, storyIds?: string[]): Promise<ChangedSince[]> {
+    const store = this.store();
+    const ids = storyIds ?? (await this.storage.listStories()).map((s) => s.id);
+    const marks = new Map((await store.listSeen(userId)).map((m) => [m.storyId, m]));
+    const rows = await Promise.all(
+      ids.map(async (storyId) => {
+        const mark = marks.get(storyId) ?? null;
+        const stats = await store.updateStats(storyId, mark?.seq ?? 0, END_OF_LOG, userId);
+        return { storyId, mark, stats };
+      }),
+    );
+    const users = await this.users(rows.flatMap((r) => r.stats.authors.map((a) => a.userId)));
+    return rows.map(({ storyId, mark, stats }) => ({
+      storyId,
+      seenSeq: mark?.seq ?? null,
+      seenAt: mark ? iso(mark.at) : null,
+      changed: stats.count > 0,
+      updates: stats.count,
+      authors: stats.authors.map((a) => this.userOf(a.userId, users)),
+      lastEditAt: stats.lastAt === null ? null : iso(stats.lastAt),
+    }));
+  }
+
+  async changesSinceSeen(storyId: string, userId: string): Promise<ChangesSinceSeenResponse> {
+    await this.requireStory(storyId);
+    const [summary] = await this.changedSince(userId, [storyId]);
+    if (!summary) throw notFound('No story with this id.');
+    const diff =
+      summary.changed && summary.seenSeq !== null
+        ? await this.diff(storyId, SEEN_POINT, CURRENT_POINT, userId)
+        : null;
+    return { ...summary, diff };
+  }
+
+  /* ---------------- internals ---------------- */
+
+  /** The story's content after update `seq`, rebuilt from stored data (cached: it never changes). */
+  private async contentAt(storyId: string, seq: number, checkpoint = false): Promise<DocContent> {
+    const key = `${storyId}@${seq}`;
+    const cached = this.contents.get(key);
+    if (cached) return cached;
+    const store = this.store();
+    const rebuilt = await rebuildAt(store, storyId, seq);
+    const content = readContent(rebuilt.doc);
+    if (checkpoint && seq > 0 && rebuilt.replayed >= this.settings.checkpointEvery) {
+      const state = Y.encodeStateAsUpdate(rebuilt.doc);
+      await this.storage.saveSnapshot(storyId, { upto: seq, state });
+      this.logger.debug({ storyId, upto: seq, bytes: state.byteLength }, 'history checkpoint');
+    }
+    rebuilt.doc.destroy();
+    this.contents.set(key, content);
+    return content;
+  }
+
+  /** The authorship index of a story, extended from the log up to `upto`. */
+  private index(storyId: string, upto: number): Promise<AuthorIndex> {
+    const store = this.store();
+    return this.indexLock.run(storyId, async () => {
+      const load = async () => {
+        const persisted = await store.loadAuthorRuns(storyId);
+        const fresh = new AuthorIndex();
+        for (const run of persisted.runs) fresh.add(run);
+        fresh.upto = persisted.upto;
+        return fresh;
+      };
+      let index = this.indexes.get(storyId) ?? (await load());
+      while (index.upto < upto) {
+        const page = await store.loadUpdates(storyId, index.upto, upto, 5_000);
+        const last = page[page.length - 1];
+        if (!last) break;
+        const runs = runsOfUpdates(page);
+        if (await store.appendAuthorRuns(storyId, index.upto, last.seq, runs)) {
+          for (const run of runs) index.add(run);
+          index.upto = last.seq;
+        } else {
+          index = await load(); // another instance extended it meanwhile
+        }
+      }
+      this.indexes.set(storyId, index);
+      return index;
+    });
+  }
+
+  private async users(ids: Iterable<string | null>): Promise<Record<string, HistoryUser>> {
+    const out: Record<string, HistoryUser> = {};
+    for (const id of new Set(ids)) {
+      if (!id || out[id]) continue;
+      if (id === SYSTEM_USER_ID) {
+        out[id] = { id, displayName: 'Copydesk', color: FALLBACK_COLOR };
+        continue;
+      }
+      const account = await this.storage.findAccountById(id);
+      out[id] = account
+        ? { id, displayName: account.displayName, color: account.color }
+        : { id, displayName: 'Former user', color: FALLBACK_COLOR };
+    }
+    return out;
+  }
+
+  private userOf(id: string, users: Record<string, HistoryUser>): HistoryUser {
+    return users[id] ?? { id, displayName: 'Former user', color: FALLBACK_COLOR };
+  }
+
+  private async summarize(record: VersionRecord): Promise<VersionSummary> {
+    const details = parseDetails(record.details);
+    const users = await this.users([
+      record.createdBy,
+      ...record.authors,
+      ...details.changes.map((c) => c.userId),
+    ]);
+    return this.toSummary(record, users);
+  }
+
+  private toSummary(record: VersionRecord, users: Record<string, HistoryUser>): VersionSummary {
+    const details = parseDetails(record.details);
+    return {
+      id: String(record.number),
+      number: record.number,
+      storyId: record.storyId,
+      name: record.name,
+      reason: record.reason,
+      createdAt: iso(record.createdAt),
+      createdBy: record.createdBy ? this.userOf(record.createdBy, users) : null,
+      editedAt: iso(record.editedAt ?? record.createdAt),
+      seq: record.seq,
+      status: record.status,
+      previousStatus: details.previousStatus,
+      authors: record.authors.map((id) => this.userOf(id, users)),
+      summary: summarizeVersion(
+        {
+          reason: record.reason,
+          createdBy: record.createdBy,
+          status: record.status,
+          previousStatus: details.previousStatus,
+          restoredFrom: details.restoredFrom,
+          changes: details.changes,
+        },
+        users,
+      ),
+      changes: details.changes,
+      restoredFrom:
+        details.restoredFrom === null
+          ? null
+          : { id: String(details.restoredFrom), number: details.restoredFrom },
+    };
+  }
+}

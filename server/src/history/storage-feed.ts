@@ -1,0 +1,62 @@
+import type { LoggedUpdate, StatusChangeRecord, Storage, StoryRecord } from '../storage/storage';
+
+/**
+ * What the history needs to hear about: new updates (to make a version once a burst of editing
+ * settles), new stories (the "created" version) and workflow moves (a version at every status
+ * change). `observe(storage)` returns the same Storage that reports these after they succeed,
+ * so the composition root wires history without touching the sync or HTTP layers.
+ */
+export interface StorageListener {
+  appended?(storyId: string, count: number, lastSeq: number): void;
+  created?(story: StoryRecord, first: LoggedUpdate): void;
+  statusChanged?(change: StatusChangeRecord): void;
+}
+
+export class StorageFeed {
+  private readonly listeners = new Set<StorageListener>();
+
+  subscribe(listener: StorageListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(fn: (l: StorageListener) => void): void {
+    for (const l of this.listeners) {
+      try {
+        fn(l);
+      } catch {
+        // A listener never breaks storage.
+      }
+    }
+  }
+
+  /** The same storage; appends, story creation and status moves are reported after success. */
+  observe(storage: Storage): Storage {
+    const wrapped: Partial<Storage> = {
+      appendUpdates: async (storyId, updates, headline) => {
+        const seq = await storage.appendUpdates(storyId, updates, headline);
+        if (updates.length > 0) this.emit((l) => l.appended?.(storyId, updates.length, seq));
+        return seq;
+      },
+      createStory: async (story, first) => {
+        await storage.createStory(story, first);
+        this.emit((l) => l.created?.(story, first));
+      },
+    };
+    const setStoryStatus = storage.setStoryStatus?.bind(storage);
+    if (setStoryStatus) {
+      wrapped.setStoryStatus = async (change) => {
+        const moved = await setStoryStatus(change);
+        if (moved) this.emit((l) => l.statusChanged?.(change));
+        return moved;
+      };
+    }
+    return new Proxy(storage, {
+      get(target, prop) {
+        if (typeof prop === 'string' && prop in wrapped) return wrapped[prop as keyof Storage];
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  }
+}
