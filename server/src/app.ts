@@ -1,13 +1,23 @@
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CloseCode, DEFAULT_LIMITS } from '@copydesk/shared';
+import { CloseCode, DEFAULT_LIMITS, userRoom } from '@copydesk/shared';
 import { seedDemoAccounts } from './auth/accounts';
 import { LoginLimiter } from './auth/login-limiter';
 import { TokenService } from './auth/tokens';
+import { ActivityRecorder, activityRouter } from './activity';
+import { LocalDocBus, RedisDocBus } from './cluster/doc-bus';
+import { CommentService, commentsRouter, roomDocs } from './comments';
+import { exportRouter } from './export';
+import { historyRouter } from './history/history-routes';
+import { HistoryService, type HistorySettings } from './history/history-service';
+import { StorageFeed } from './history/storage-feed';
 import { createHttpApp } from './http/http-app';
+import { metricsRouter } from './http/metrics';
 import type { Logger } from './logger';
 import { createStorage } from './storage/create-storage';
 import type { Storage } from './storage/storage';
+import { attachDeskChannel, isDeskChannelRequest } from './realtime';
 import { StoryService } from './stories/story-service';
 import { Compactor } from './sync/compactor';
 import { RoomRegistry } from './sync/room-registry';
@@ -27,6 +37,14 @@ export interface CopydeskOptions {
   compactEveryUpdates?: number;
   storage?: Storage;
   security?: SecurityOptions;
+  /** Presence, desk events and cross-instance Yjs go through Redis when set. */
+  redisUrl?: string;
+  redisKeyPrefix?: string;
+  instanceId?: string;
+  presence?: { heartbeatMs?: number; ttlMs?: number; maxMessageBytes?: number };
+  /** How often loaded stories re-read the log for other instances' edits (with Redis). */
+  clusterCatchUpMs?: number;
+  history?: HistorySettings;
 }
 
 /** Every limit of docs/SECURITY.md; each defaults to DEFAULT_LIMITS (shared/src/limits.ts). */
@@ -68,8 +86,16 @@ export interface Copydesk {
 export const startCopydesk = async (options: CopydeskOptions): Promise<Copydesk> => {
   const { logger } = options;
   const sec = { ...options.security };
-  const storage = options.storage ?? openStorage(options);
-  await storage.migrate();
+  const baseStorage = options.storage ?? openStorage(options);
+  await baseStorage.migrate();
+  // History and activity hear about appends, new stories and status moves through the feed.
+  const feed = new StorageFeed();
+  const storage = feed.observe(baseStorage);
+  const instanceId = options.instanceId ?? randomBytes(6).toString('hex');
+  const keyPrefix = options.redisKeyPrefix ?? 'copydesk:';
+  const bus = options.redisUrl
+    ? new RedisDocBus(instanceId, { url: options.redisUrl, keyPrefix, logger })
+    : new LocalDocBus(instanceId);
   await seedDemoAccounts(storage, { production: options.production, logger });
 
   const tokens = new TokenService(
@@ -90,8 +116,22 @@ export const startCopydesk = async (options: CopydeskOptions): Promise<Copydesk>
     unloadAfterMs: options.unloadAfterMs ?? 30_000,
     compactEveryUpdates: options.compactEveryUpdates ?? 2_000,
     maxStoryBytes: sec.maxStoryBytes ?? DEFAULT_LIMITS.maxStoryBytes,
+    bus,
+    catchUpMs: options.clusterCatchUpMs ?? 2_000,
+  });
+  bus.onReconnect(() => {
+    for (const room of registry.readyRooms()) void room.catchUpFromLog();
   });
   const stories = new StoryService(storage, registry);
+  const history = new HistoryService({ storage, registry, logger, feed, ...options.history });
+  const activity = new ActivityRecorder({ storage, logger });
+  feed.subscribe(activity);
+  const comments = new CommentService({
+    storage,
+    docs: roomDocs(registry),
+    logger,
+    users: activity.users,
+  });
   const sync = new SyncEndpoint({
     storage,
     tokens,
@@ -116,9 +156,48 @@ export const startCopydesk = async (options: CopydeskOptions): Promise<Copydesk>
     loginLimiter,
     live: sync,
     trustProxy: sec.trustProxy ?? 'loopback, uniquelocal',
+    featureRouters: [
+      historyRouter({ history, tokens, storage }),
+      activityRouter({ tokens, storage, activity }),
+      commentsRouter({ tokens, storage, comments }),
+      exportRouter({ tokens, storage, stories }),
+    ],
+    readiness: (): Record<string, boolean> =>
+      options.redisUrl ? { redis: desk.presenceHealthy() && bus.healthy() } : {},
+    metrics: metricsRouter({
+      loadedStories: () => registry.loadedCount,
+      syncConnections: () => sync.connectionCount,
+      deskConnections: () => desk.connectionCount(),
+    }),
   });
   const server = http.createServer(app);
+  const desk = await attachDeskChannel(server, {
+    tokens,
+    storage,
+    logger,
+    redisUrl: options.redisUrl,
+    keyPrefix,
+    instanceId,
+    heartbeatMs: options.presence?.heartbeatMs,
+    presenceTtlMs: options.presence?.ttlMs,
+    maxMessageBytes: options.presence?.maxMessageBytes,
+    maxConnectionsPerUser: sec.maxConnectionsPerUser ?? DEFAULT_LIMITS.maxConnectionsPerUser,
+    accountRecheckMs: sec.accountRecheckMs ?? DEFAULT_LIMITS.accountRecheckMs,
+    allowedOrigins: sec.allowedOrigins ?? [],
+  });
+  // Live desk events: activity to everyone, mentions only to the mentioned person's sockets.
+  activity.subscribe(({ type, entry }) => desk.io.emit(type, entry));
+  comments.subscribe((event) => {
+    if (event.type === 'mention:new') {
+      desk.io.to(userRoom(event.payload.userId)).emit(event.type, event.payload);
+    } else if (event.type === 'comment:new') {
+      desk.io.emit(event.type, event.payload);
+    } else {
+      desk.io.emit(event.type, event.payload);
+    }
+  });
   server.on('upgrade', (req, socket, head) => {
+    if (isDeskChannelRequest(req)) return; // Socket.IO (engine.io) handles its own upgrades
     if (!sync.handleUpgrade(req, socket, head)) socket.destroy();
   });
   await new Promise<void>((resolve, reject) => {
@@ -131,12 +210,16 @@ export const startCopydesk = async (options: CopydeskOptions): Promise<Copydesk>
   let closing: Promise<void> | null = null;
   const close = async (): Promise<void> => {
     server.close();
+    await desk.close();
     server.closeAllConnections();
     await registry.flushAll();
     sync.closeAll(CloseCode.serviceRestart, 'server restarting');
     sync.close();
     registry.close();
     await compactor.close();
+    await history.close();
+    await activity.close();
+    await bus.close();
     await storage.close();
     logger.info('copydesk stopped');
   };

@@ -21,6 +21,25 @@ const EnvSchema = z
     COMPACT_EVERY_UPDATES: z.coerce.number().int().min(10).default(2_000),
     CLIENT_DIST: z.string().optional(),
 
+    // Redis: presence, desk events and Yjs updates across instances (docs/ARCHITECTURE.md).
+    REDIS_KEY_PREFIX: z
+      .string()
+      .regex(/^[\w:.-]{1,64}$/)
+      .default('copydesk:'),
+    /** Unique per process when set; a random id otherwise. */
+    INSTANCE_ID: z.string().min(1).max(128).optional(),
+    PRESENCE_HEARTBEAT_MS: int(50, 5_000),
+    PRESENCE_TTL_MS: int(200, 20_000),
+    DESK_MAX_MESSAGE_BYTES: int(1024, 64 * 1024),
+    /** How often a loaded story re-reads the log for edits stored by other instances. */
+    CLUSTER_CATCHUP_MS: int(50, 2_000),
+
+    // Version history (server/src/history/README.md).
+    HISTORY_SETTLE_MS: int(10, 60_000),
+    HISTORY_MAX_UPDATES: int(1, 500),
+    HISTORY_MAX_BURST_MS: int(100, 600_000),
+    HISTORY_CHECKPOINT_EVERY: int(1, 500),
+
     // Sessions (docs/SECURITY.md "Tokens").
     TOKEN_TTL_SECONDS: int(60, DEFAULT_LIMITS.tokenTtlSeconds),
     SESSION_MAX_SECONDS: int(60, DEFAULT_LIMITS.sessionMaxSeconds),

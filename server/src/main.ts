@@ -20,6 +20,21 @@ const copydesk = await startCopydesk({
   logger,
   clientDist: env.CLIENT_DIST ? path.resolve(env.CLIENT_DIST) : defaultClientDist,
   ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+  ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
+  redisKeyPrefix: env.REDIS_KEY_PREFIX,
+  ...(env.INSTANCE_ID ? { instanceId: env.INSTANCE_ID } : {}),
+  presence: {
+    heartbeatMs: env.PRESENCE_HEARTBEAT_MS,
+    ttlMs: env.PRESENCE_TTL_MS,
+    maxMessageBytes: env.DESK_MAX_MESSAGE_BYTES,
+  },
+  clusterCatchUpMs: env.CLUSTER_CATCHUP_MS,
+  history: {
+    settleMs: env.HISTORY_SETTLE_MS,
+    maxUpdatesPerVersion: env.HISTORY_MAX_UPDATES,
+    maxBurstMs: env.HISTORY_MAX_BURST_MS,
+    checkpointEvery: env.HISTORY_CHECKPOINT_EVERY,
+  },
   unloadAfterMs: env.STORY_UNLOAD_AFTER_MS,
   compactEveryUpdates: env.COMPACT_EVERY_UPDATES,
   security: {

@@ -57,6 +57,8 @@ export interface StorySummary {
   createdAt: string;
   updatedAt: string;
   updatedBy: string | null;
+  /** Display name of the last editor ("by Ben"), from the account. */
+  updatedByName: string | null;
 }
 
 export interface StoryView {
@@ -103,7 +105,7 @@ export type FieldRef = z.infer<typeof FieldRefSchema>;
 
 /** The awareness state of one client. The server overwrites `user` from the account. */
 export interface AwarenessState {
-  user?: { id: string; name: string; color: string; colorLight: string; role: Role };
+  user?: { id: string; username: string; name: string; color: string; colorLight: string; role: Role };
   field?: FieldRef | null;
   typing?: boolean;
   cursor?: unknown;

@@ -9,6 +9,8 @@
  * `presence:status` when the presence backend becomes degraded or recovers.
  */
 import { z } from 'zod';
+import type { ActivityServerToClientEvents } from './activity';
+import type { CommentServerToClientEvents } from './comments';
 import { canWrite, type ErrorCode, type FieldRef, FieldRefSchema, type PublicUser } from './api';
 import { STORY_ID_PATTERN } from './protocol';
 
@@ -119,8 +121,13 @@ export interface DeskError extends DeskErrorBody {
 
 export type DeskAck = { ok: true } | { ok: false; error: DeskErrorBody };
 
+/** The room every socket of one account joins (mentions are sent only there). */
+export const userRoom = (userId: string): string => `user:${userId}`;
+
 /** Typed Socket.IO event maps: `io<DeskServerToClientEvents, DeskClientToServerEvents>()`. */
-export interface DeskServerToClientEvents {
+export interface DeskServerToClientEvents
+  extends ActivityServerToClientEvents,
+    CommentServerToClientEvents {
   'presence:snapshot': (snapshot: PresenceSnapshot) => void;
   'presence:changed': (change: PresenceChange) => void;
   'presence:status': (status: PresenceStatus) => void;

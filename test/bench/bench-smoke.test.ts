@@ -59,7 +59,13 @@ const bench = (out: string): Promise<Run> =>
     args.push('--out', dir);
     // Lets a reviewer point the smoke test at another checkout of the server.
     if (process.env.BENCH_COPYDESK_DIR) args.push('--copydesk-dir', process.env.BENCH_COPYDESK_DIR);
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    // SIGINT makes the harness stop its servers and workers before it exits.
+    const child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 100_000,
+      killSignal: 'SIGINT',
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => {

@@ -44,7 +44,12 @@ export const seedDemoAccounts = async (
 ): Promise<void> => {
   if (options.production || (await storage.countAccounts()) > 0) return;
   for (const demo of DEMO_ACCOUNTS) {
-    await createAccount(storage, { ...demo, password: DEMO_PASSWORD });
+    try {
+      await createAccount(storage, { ...demo, password: DEMO_PASSWORD });
+    } catch (err) {
+      // Several instances starting together on one empty database: another one won the race.
+      if (!(await storage.findAccountByUsername(demo.username))) throw err;
+    }
   }
   options.logger.warn(
     { accounts: DEMO_ACCOUNTS.map((a) => a.username) },

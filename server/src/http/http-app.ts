@@ -1,5 +1,5 @@
 import { LIMITS } from '@copydesk/shared';
-import express, { type Express } from 'express';
+import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
 import type { LoginLimiter } from '../auth/login-limiter';
 import type { TokenService } from '../auth/tokens';
@@ -23,6 +23,12 @@ export interface HttpAppOptions {
   live: LiveSync;
   /** Express `trust proxy` (who may set X-Forwarded-For / X-Forwarded-Proto). */
   trustProxy: boolean | number | string;
+  /** Feature routers (history, activity, comments, export), mounted under /api first. */
+  featureRouters?: Router[];
+  /** Other dependencies /readyz must see healthy (e.g. Redis). */
+  readiness?: () => Record<string, boolean>;
+  /** GET /metrics (Prometheus text). */
+  metrics?: Router;
 }
 
 /**
@@ -58,7 +64,8 @@ export const createHttpApp = (options: HttpAppOptions): Express => {
       crossOriginEmbedderPolicy: false,
     }),
   );
-  app.use(healthRouter(options.storage));
+  app.use(healthRouter(options.storage, options.readiness));
+  if (options.metrics) app.use(options.metrics);
   // No CORS middleware on purpose: other origins get no Access-Control-* headers.
   app.use('/api', (_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
@@ -66,6 +73,7 @@ export const createHttpApp = (options: HttpAppOptions): Express => {
   });
   app.use('/api', requireJson);
   app.use('/api', express.json({ limit: LIMITS.jsonBodyBytes, strict: true }));
+  for (const router of options.featureRouters ?? []) app.use('/api', router);
   app.use('/api', apiRouter(options));
   app.use(staticClient(options.clientDist));
   app.use(errorHandler(options.logger));

@@ -13,6 +13,7 @@ import {
   type PresenceChange,
   PresenceUpdateSchema,
   type PublicUser,
+  userRoom,
 } from '@copydesk/shared';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { type ExtendedError, Server, type Socket } from 'socket.io';
@@ -291,6 +292,7 @@ export const attachDeskChannel = async (
       since: now,
     };
     logger.debug({ user: user.username, sessionId }, 'desk connection open');
+    void socket.join(userRoom(user.id));
     void queue.run(async () => {
       await presence.join(session);
       const snapshot = await presence.snapshot();

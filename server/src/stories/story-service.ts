@@ -20,13 +20,14 @@ export const newStoryId = (): string => randomBytes(12).toString('base64url');
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-export const toSummary = (s: StoryRecord): StorySummary => ({
+export const toSummary = (s: StoryRecord, names: ReadonlyMap<string, string>): StorySummary => ({
   id: s.id,
   headline: s.headline,
   status: s.status,
   createdAt: iso(s.createdAt),
   updatedAt: iso(s.updatedAt),
   updatedBy: s.updatedBy,
+  updatedByName: s.updatedBy ? (names.get(s.updatedBy) ?? null) : null,
 });
 
 /** Turns a create request into the fields of a new story, or a clear 400/413. */
@@ -51,7 +52,12 @@ export class StoryService {
   ) {}
 
   async list(): Promise<StorySummary[]> {
-    return (await this.storage.listStories()).map(toSummary);
+    const [records, accounts] = await Promise.all([
+      this.storage.listStories(),
+      this.storage.listAccounts(),
+    ]);
+    const names = new Map(accounts.map((a) => [a.id, a.displayName]));
+    return records.map((r) => toSummary(r, names));
   }
 
   /** Builds the first document state and stores story + first update in one transaction. */

@@ -15,6 +15,7 @@ export interface AwarenessEntry {
 /** The awareness user block is always the server's view of the account. */
 export const awarenessUserOf = (user: PublicUser): NonNullable<AwarenessState['user']> => ({
   id: user.id,
+  username: user.username,
   name: user.displayName,
   color: user.color,
   colorLight: lightColor(user.color),

@@ -1,4 +1,5 @@
 import type { StoryStatus } from '@copydesk/shared';
+import type { DocBus } from '../cluster/doc-bus';
 import type { Logger } from '../logger';
 import type { Storage } from '../storage/storage';
 import type { Compactor } from './compactor';
@@ -13,6 +14,9 @@ export interface RoomRegistryOptions {
   compactEveryUpdates: number;
   /** Largest encoded story (MAX_STORY_BYTES). */
   maxStoryBytes?: number;
+  /** Instances sharing stories (Redis); catch-up interval from the log. */
+  bus?: DocBus;
+  catchUpMs?: number;
 }
 
 /** Loads each story once, shares it among its holders, and unloads it when idle. */
@@ -97,8 +101,16 @@ export class RoomRegistry {
         if (r.updatesSinceSnapshot >= this.options.compactEveryUpdates) this.compact(r);
       },
       onFailed: (r) => this.drop(r),
+      ...(this.options.bus
+        ? { cluster: { bus: this.options.bus, catchUpMs: this.options.catchUpMs ?? 2_000 } }
+        : {}),
     });
-    await room.load();
+    try {
+      await room.load();
+    } catch (err) {
+      room.destroy();
+      throw err;
+    }
     this.ready.set(storyId, room);
     this.options.logger.debug({ storyId }, 'story loaded');
     return room;

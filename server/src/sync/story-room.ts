@@ -7,6 +7,8 @@ import {
 } from '@copydesk/shared';
 import { Awareness, applyAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
 import * as Y from 'yjs';
+import type { DocBus } from '../cluster/doc-bus';
+import { RoomCluster } from '../cluster/room-cluster';
 import type { Logger } from '../logger';
 import type { LoggedUpdate, Storage } from '../storage/storage';
 import {
@@ -29,6 +31,9 @@ export class ServerOrigin {
   constructor(readonly userId: string) {}
 }
 
+/** Origin of edits another instance stored: relayed here, never stored again. */
+const REMOTE = Symbol('remote');
+
 interface PendingWrite extends LoggedUpdate {
   origin: SyncConnection | null;
 }
@@ -42,6 +47,8 @@ export interface StoryRoomOptions {
   onStored?: (room: StoryRoom, count: number) => void;
   /** Called when storage failed: the room must be dropped and reloaded from storage. */
   onFailed?: (room: StoryRoom) => void;
+  /** Other instances serving this story (Redis); absent or disabled on a single instance. */
+  cluster?: { bus: DocBus; catchUpMs: number };
 }
 
 /** What happened to a client's update. */
@@ -79,6 +86,7 @@ export class StoryRoom {
   /** Yjs threw mid-update: the document may hold unstored state and must be reloaded. */
   private poisoned = false;
   private readonly docState: DocState;
+  private readonly cluster: RoomCluster | null;
 
   constructor(
     readonly id: string,
@@ -88,6 +96,10 @@ export class StoryRoom {
     this.awareness.setLocalState(null);
     this.doc.on('update', this.onDocUpdate);
     this.awareness.on('update', this.onAwarenessUpdate);
+    const cluster = options.cluster;
+    this.cluster = cluster?.bus.enabled
+      ? new RoomCluster(this, { ...cluster, storage: options.storage, logger: options.logger })
+      : null;
     const doc = this.doc;
     this.docState = {
       stateOf: (client) => Y.getState(doc.store, client),
@@ -100,6 +112,7 @@ export class StoryRoom {
 
   /** Loads snapshot + log since in one merge (much faster than applying them one by one). */
   async load(): Promise<void> {
+    await this.cluster?.subscribe();
     const [state, record] = await Promise.all([
       this.options.storage.loadStoryState(this.id),
       this.options.storage.getStory(this.id),
@@ -111,10 +124,45 @@ export class StoryRoom {
     ];
     this.updatesSinceSnapshot = state.updates.length;
     this.sizeBound = parts.reduce((sum, p) => sum + p.byteLength, 0);
-    if (parts.length === 0) return;
-    this.doc.off('update', this.onDocUpdate);
-    Y.applyUpdate(this.doc, parts.length === 1 ? (parts[0] as Uint8Array) : Y.mergeUpdates(parts));
-    this.doc.on('update', this.onDocUpdate);
+    if (parts.length > 0) {
+      this.doc.off('update', this.onDocUpdate);
+      Y.applyUpdate(
+        this.doc,
+        parts.length === 1 ? (parts[0] as Uint8Array) : Y.mergeUpdates(parts),
+      );
+      this.doc.on('update', this.onDocUpdate);
+    }
+    this.cluster?.loaded(state.updates.at(-1)?.seq ?? state.snapshot?.upto ?? 0);
+  }
+
+  /**
+   * Applies updates another instance already stored (bus or log catch-up). Returns false, and
+   * drops what could not be integrated, when their dependencies are not here yet: the caller
+   * then catches up from the log, where they are in order.
+   */
+  applyRemoteUpdates(updates: Uint8Array[]): boolean {
+    if (!this.usable) return true;
+    this.doc.transact(() => {
+      for (const update of updates) Y.applyUpdate(this.doc, update, REMOTE);
+    }, REMOTE);
+    const store = this.doc.store;
+    if (store.pendingStructs === null && store.pendingDs === null) return true;
+    store.pendingStructs = null;
+    store.pendingDs = null;
+    return false;
+  }
+
+  /** Re-reads the log for other instances' edits (after a Redis reconnect). */
+  catchUpFromLog(): Promise<void> {
+    return this.cluster?.catchUp() ?? Promise.resolve();
+  }
+
+  applyRemoteAwareness(update: Uint8Array): void {
+    try {
+      applyAwarenessUpdate(this.awareness, update, REMOTE);
+    } catch (err) {
+      this.options.logger.warn({ err, storyId: this.id }, 'bad awareness from another instance');
+    }
   }
 
   /** False once the room must not serve anyone any more (storage failure or a poisoned doc). */
@@ -270,6 +318,12 @@ export class StoryRoom {
   }
 
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
+    if (origin === REMOTE) {
+      // Stored by another instance already: relay only.
+      const frame = encodeSyncUpdate(update);
+      for (const conn of this.connections) conn.send(frame);
+      return;
+    }
     const conn = origin instanceof SyncConnection ? origin : null;
     const userId = conn?.user.id ?? (origin instanceof ServerOrigin ? origin.userId : 'system');
     const write: PendingWrite = { update, userId, at: Date.now(), origin: conn };
@@ -289,9 +343,13 @@ export class StoryRoom {
     this.writing = true;
     const batch = this.pending;
     this.pending = [];
+    // At the cut the document holds exactly what is stored plus this batch: once the batch is
+    // stored, this state vector is durable (the "Saved" acknowledgement).
+    const ackVector = batch.some((w) => w.origin?.wantsAck) ? Y.encodeStateVector(this.doc) : null;
+    let lastSeq: number;
     try {
       const headline = this.doc.getText('headline').toString().slice(0, 300);
-      await this.options.storage.appendUpdates(this.id, batch, headline);
+      lastSeq = await this.options.storage.appendUpdates(this.id, batch, headline);
     } catch (err) {
       this.writing = false;
       this.fail(err);
@@ -299,7 +357,11 @@ export class StoryRoom {
     }
     this.writing = false;
     this.updatesSinceSnapshot += batch.length;
-    this.relay(batch);
+    this.relay(batch, ackVector);
+    this.cluster?.stored(
+      batch.map((w) => w.update),
+      lastSeq,
+    );
     if (this.pending.length > 0) {
       setImmediate(this.writeBatch);
     } else {
@@ -310,14 +372,14 @@ export class StoryRoom {
     this.options.onStored?.(this, batch.length);
   };
 
-  private relay(batch: PendingWrite[]): void {
+  private relay(batch: PendingWrite[], ackVector: Uint8Array | null): void {
     for (const write of batch) {
       const frame = encodeSyncUpdate(write.update);
       for (const conn of this.connections) if (conn !== write.origin) conn.send(frame);
     }
     const ackers = new Set(batch.map((w) => w.origin).filter((c) => c?.wantsAck));
-    if (ackers.size > 0) {
-      const frame = encodeStored(Y.encodeStateVector(this.doc));
+    if (ackers.size > 0 && ackVector) {
+      const frame = encodeStored(ackVector);
       for (const conn of ackers) conn?.send(frame);
     }
   }
@@ -358,11 +420,10 @@ export class StoryRoom {
     });
   }
 
-  private readonly onAwarenessUpdate = (change: {
-    added: number[];
-    updated: number[];
-    removed: number[];
-  }): void => {
+  private readonly onAwarenessUpdate = (
+    change: { added: number[]; updated: number[]; removed: number[] },
+    origin: unknown,
+  ): void => {
     const changed = [...change.added, ...change.updated, ...change.removed];
     if (changed.length === 0) return;
     const entries: AwarenessEntry[] = changed.map((clientId) => ({
@@ -370,7 +431,9 @@ export class StoryRoom {
       clock: this.awareness.meta.get(clientId)?.clock ?? 0,
       state: (this.awareness.getStates().get(clientId) as AwarenessEntry['state']) ?? null,
     }));
-    const frame = encodeAwareness(encodeAwarenessUpdate(entries));
+    const update = encodeAwarenessUpdate(entries);
+    if (origin !== REMOTE) this.cluster?.publishAwareness(update);
+    const frame = encodeAwareness(update);
     // The sender gets its own renewal back too: y-websocket clients treat 30 s of
     // silence as a dead connection, and a lone editor hears nothing else.
     for (const conn of this.connections) conn.send(frame);
@@ -389,6 +452,7 @@ export class StoryRoom {
   }
 
   destroy(): void {
+    this.cluster?.close();
     this.awareness.destroy();
     this.doc.destroy();
   }

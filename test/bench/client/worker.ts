@@ -250,8 +250,9 @@ const replay = async (key: string, tracePath: string, limit: number): Promise<Re
     }
   }
   const endUs = nowUs();
+  const closedCode = client.closedByServer();
   const selfMatches = client.body.length === expected.length && client.body.toString() === expected;
-  return { startUs, endUs, sent: n, selfMatches };
+  return { startUs, endUs, sent: n, selfMatches, closedCode };
 };
 
 /** Resolves when the client's body equals the trace's content after `limit` edits. */
@@ -269,13 +270,23 @@ const awaitTrace = (
   return new Promise((resolve) => {
     const finish = (converged: boolean) => {
       clearTimeout(timer);
+      clearInterval(closedCheck);
       client.doc.off('update', onUpdate);
-      resolve({ doneUs: nowUs(), converged, length: client.body.length });
+      resolve({
+        doneUs: nowUs(),
+        converged,
+        length: client.body.length,
+        closedCode: client.closedByServer(),
+      });
     };
     const onUpdate = () => {
       if (client.body.length === expected.length && matches()) finish(true);
     };
     const timer = setTimeout(() => finish(false), timeoutMs);
+    // A client the server closed (4429, 4400…) will never converge: say so at once.
+    const closedCheck = setInterval(() => {
+      if (client.closedByServer() !== null) finish(false);
+    }, 100);
     client.doc.on('update', onUpdate);
     if (matches()) finish(true);
   });

@@ -13,6 +13,18 @@ export const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const HOCUSPOCUS_MAIN = fileURLToPath(new URL('../peers/hocuspocus-server.mjs', import.meta.url));
 const REFERENCE_MAIN = path.join(REPO_ROOT, 'node_modules/y-websocket-server-ref/bin/server.cjs');
 
+/**
+ * Copydesk's abuse limits, opened up: the bench drives hundreds of clients from three demo
+ * accounts (a newsroom would have one account each) and replays the trace at full speed, which
+ * the default per-connection message rate would close with 4429. The checks still run. Peers
+ * have no such limits. (A server that does not know a variable ignores it.)
+ */
+export const BENCH_LIMITS: Record<string, string> = {
+  MAX_CONNECTIONS_PER_USER: '100000',
+  SYNC_MESSAGES_PER_SECOND: '10000000',
+  SYNC_MESSAGE_BURST: '10000000',
+};
+
 /** The bench-only server switch for the durability-cost scenario (see docs/BENCHMARKS.md). */
 export const RELAY_BEFORE_STORE_ENV = 'BENCH_RELAY_BEFORE_STORE';
 
@@ -168,6 +180,7 @@ const startCopydesk = async (
     NODE_ENV: 'test',
     DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
+    ...BENCH_LIMITS,
   };
   if (kind === 'copydesk-rbs') env[RELAY_BEFORE_STORE_ENV] = '1';
   const root = options.copydeskDir ?? REPO_ROOT;

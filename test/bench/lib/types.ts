@@ -107,12 +107,15 @@ export interface ReplayResult {
   sent: number;
   /** The replaying client's own text equals the expected content. */
   selfMatches: boolean;
+  /** Set when the server closed the replaying client (e.g. 4429 rate limited). */
+  closedCode: number | null;
 }
 
 export interface AwaitTraceResult {
   doneUs: number;
   converged: boolean;
   length: number;
+  closedCode: number | null;
 }
 
 export interface PrepareResult {

@@ -106,7 +106,9 @@ export const runTrace = async (ctx: BenchContext, kind: ServerKind): Promise<Tra
     row.cpuUsPerEdit = (cpu1 - cpu0) / replay.sent;
     row.peakRssMb = rss.stop() / 1024;
     row.converged = watched.converged && replay.selfMatches;
-    if (!watched.converged) row.note = `watcher stuck at ${watched.length} characters`;
+    const closed = replay.closedCode ?? watched.closedCode;
+    if (closed !== null) row.note = `closed by server: ${closed}`;
+    else if (!watched.converged) row.note = `watcher stuck at ${watched.length} characters`;
     else if (!replay.selfMatches) row.note = 'replaying client diverged from the trace';
   } catch (err) {
     row.note = `error: ${(err as Error).message.split('\n')[0]}`;

@@ -1,0 +1,31 @@
+import { Router } from 'express';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+
+export interface MetricSources {
+  loadedStories: () => number;
+  syncConnections: () => number;
+  deskConnections: () => number;
+}
+
+/** GET /metrics in Prometheus text: process metrics plus what a desk operator watches. */
+export const metricsRouter = (sources: MetricSources): Router => {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'copydesk_' });
+  const gauge = (name: string, help: string, read: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  gauge('copydesk_loaded_stories', 'Stories loaded in memory', sources.loadedStories);
+  gauge('copydesk_sync_connections', 'Open Yjs sync connections', sources.syncConnections);
+  gauge('copydesk_desk_connections', 'Open desk (Socket.IO) connections', sources.deskConnections);
+  const router = Router();
+  router.get('/metrics', async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
+  });
+  return router;
+};
