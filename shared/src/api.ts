@@ -105,7 +105,14 @@ export type FieldRef = z.infer<typeof FieldRefSchema>;
 
 /** The awareness state of one client. The server overwrites `user` from the account. */
 export interface AwarenessState {
-  user?: { id: string; username: string; name: string; color: string; colorLight: string; role: Role };
+  user?: {
+    id: string;
+    username: string;
+    name: string;
+    color: string;
+    colorLight: string;
+    role: Role;
+  };
   field?: FieldRef | null;
   typing?: boolean;
   cursor?: unknown;

@@ -10,8 +10,8 @@
  */
 import { z } from 'zod';
 import type { ActivityServerToClientEvents } from './activity';
-import type { CommentServerToClientEvents } from './comments';
 import { canWrite, type ErrorCode, type FieldRef, FieldRefSchema, type PublicUser } from './api';
+import type { CommentServerToClientEvents } from './comments';
 import { STORY_ID_PATTERN } from './protocol';
 
 /** Socket.IO's default path; the load balancer must route it with WebSocket upgrades. */

@@ -1,6 +1,5 @@
 import {
   CloseCode,
-  FATAL_CLOSE_CODES,
   lightColor,
   type PublicUser,
   type StoryTypes,
@@ -11,6 +10,7 @@ import { IndexeddbPersistence } from 'y-indexeddb';
 import type { Awareness } from 'y-protocols/awareness';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
+import { shouldReconnectWithJitter } from './jitteredReconnect';
 import { PresenceReporter } from './presence';
 import { SaveTracker } from './saveTracker';
 
@@ -48,13 +48,16 @@ export function createStorySession(
   // Offline edits survive a reload; keyed by account so two people on one browser never mix.
   // Read-only roles have no edits to keep.
   const local = writable ? new IndexeddbPersistence(`copydesk:${user.id}:${storyId}`, doc) : null;
+  let providerRef: WebsocketProvider | null = null;
   const provider = new WebsocketProvider(`${wsOrigin()}${SYNC_PATH}`, storyId, doc, {
     params: { ack: '1' },
     // Cross-tab BroadcastChannel would bypass the server, which is the authority on who is who.
     disableBc: true,
-    // Only "signed out", "forbidden" and "no such story" are final; the rest is retried.
-    shouldReconnect: (event) => !FATAL_CLOSE_CODES.includes(event.code),
+    // Only "signed out", "forbidden" and "no such story" are final; the rest is retried with
+    // jittered back-off so clients of a dead instance do not return in lockstep.
+    shouldReconnect: shouldReconnectWithJitter(() => providerRef),
   });
+  providerRef = provider;
   const awareness = provider.awareness;
   // The server overwrites `user` from the account; setting it here colours our own caret.
   awareness.setLocalState({
