@@ -1,5 +1,10 @@
 import type {
   AttributionResponse,
+  CommentCountsResponse,
+  CommentListResponse,
+  CommentThread,
+  CreateCommentBody,
+  StoryActivityResponse,
   CreateStoryBody,
   DeskChangesResponse,
   LoginBody,
@@ -85,3 +90,41 @@ export const markSeen = (id: string): Promise<SeenResponse> =>
 
 export const fetchDeskChanges = (signal?: AbortSignal): Promise<DeskChangesResponse> =>
   request<DeskChangesResponse>('/api/history/changes', signal ? { signal } : {});
+
+export const fetchStoryActivity = (
+  id: string,
+  signal?: AbortSignal,
+): Promise<StoryActivityResponse> =>
+  request<StoryActivityResponse>(`${storyPath(id)}/activity?limit=100`, signal ? { signal } : {});
+
+export const fetchComments = (id: string, signal?: AbortSignal): Promise<CommentListResponse> =>
+  request<CommentListResponse>(`${storyPath(id)}/comments?state=all`, signal ? { signal } : {});
+
+export const createComment = (id: string, body: CreateCommentBody): Promise<CommentThread> =>
+  request<CommentThread>(`${storyPath(id)}/comments`, { method: 'POST', body });
+
+export const replyToComment = (id: string, threadId: string, text: string) =>
+  request<CommentThread>(`${storyPath(id)}/comments/${encodeURIComponent(threadId)}/replies`, {
+    method: 'POST',
+    body: { text },
+  });
+
+export const setThreadResolved = (id: string, threadId: string, resolved: boolean) =>
+  request<CommentThread>(
+    `${storyPath(id)}/comments/${encodeURIComponent(threadId)}/${resolved ? 'resolve' : 'reopen'}`,
+    { method: 'POST', body: {} },
+  );
+
+export const fetchCommentCounts = (signal?: AbortSignal): Promise<CommentCountsResponse> =>
+  request<CommentCountsResponse>('/api/comments/counts', signal ? { signal } : {});
+
+export const EXPORT_FORMATS = [
+  { format: 'ninjs', label: 'ninjs 3.0 (JSON)' },
+  { format: 'markdown', label: 'Markdown' },
+  { format: 'html', label: 'HTML' },
+] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number]['format'];
+
+/** A plain link: the session cookie authorises the download. */
+export const exportHref = (id: string, format: ExportFormat): string =>
+  `${storyPath(id)}/export?format=${format}`;

@@ -69,6 +69,7 @@ export class DeskPresence {
   private socket: DeskSocket | null = null;
   private view: DeskPresenceView = { link: 'connecting', presence: emptyPresenceState() };
   private readonly listeners = new Set<() => void>();
+  private readonly liveListeners = new Map<LiveEventName, Set<(payload: unknown) => void>>();
   private location: Location = { storyId: null, field: null, typing: false };
   private lastInput = Date.now();
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -105,6 +106,9 @@ export class DeskPresence {
     socket.on(DeskEvent.presenceStatus, (status) =>
       this.setPresence(applyPresenceStatus(this.view.presence, status)),
     );
+    for (const name of LIVE_EVENTS) {
+      socket.on(name, (payload: unknown) => this.dispatchLive(name, payload));
+    }
     socket.on(DeskEvent.error, (error) => {
       if (error.code === ErrorCode.unauthenticated) this.giveUp();
     });
@@ -144,6 +148,31 @@ export class DeskPresence {
     if (typing) this.lastInput = Date.now();
     this.location = { storyId, field, typing };
     this.publish();
+  }
+
+  /**
+   * Desk events other than presence (activity, comments, mentions), as the server sends them.
+   * The payload types are the shared event maps'; listeners must not throw.
+   */
+  onLive<E extends LiveEventName>(event: E, listener: LiveListener<E>): () => void {
+    let set = this.liveListeners.get(event);
+    if (!set) {
+      set = new Set();
+      this.liveListeners.set(event, set);
+    }
+    const stored = listener as unknown as (payload: unknown) => void;
+    set.add(stored);
+    return () => set.delete(stored);
+  }
+
+  private dispatchLive(event: LiveEventName, payload: unknown): void {
+    for (const listener of this.liveListeners.get(event) ?? []) {
+      try {
+        listener(payload);
+      } catch (error) {
+        console.error(error);
+      }
+    }
   }
 
   readonly subscribe = (listener: () => void): (() => void) => {
@@ -281,6 +310,19 @@ export class DeskPresence {
     for (const listener of this.listeners) listener();
   }
 }
+
+/** Desk-channel events forwarded to `onLive` listeners. */
+export const LIVE_EVENTS = [
+  'activity:new',
+  'activity:updated',
+  'comment:new',
+  'comment:updated',
+  'mention:new',
+] as const satisfies readonly (keyof DeskServerToClientEvents)[];
+export type LiveEventName = (typeof LIVE_EVENTS)[number];
+export type LiveListener<E extends LiveEventName> = (
+  payload: Parameters<DeskServerToClientEvents[E]>[0],
+) => void;
 
 const ACTIVITY_EVENTS = ['keydown', 'pointerdown', 'pointermove', 'wheel', 'focus'] as const;
 const PASSIVE: AddEventListenerOptions = { passive: true, capture: true };

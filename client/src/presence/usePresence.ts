@@ -1,6 +1,11 @@
 import { type PublicUser, type UserPresence, usersInStory } from '@copydesk/shared';
-import { useEffect, useMemo, useSyncExternalStore } from 'react';
-import { type DeskPresenceView, deskPresence } from './deskPresence';
+import { useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
+import {
+  type DeskPresenceView,
+  deskPresence,
+  type LiveEventName,
+  type LiveListener,
+} from './deskPresence';
 
 /** The desk's presence as this tab knows it, live. */
 export const useDeskPresence = (): DeskPresenceView =>
@@ -38,4 +43,26 @@ export function usePeopleInStory(storyId: string): UserPresence[] {
         activityIn(a) - activityIn(b) || a.user.displayName.localeCompare(b.user.displayName),
     );
   }, [presence, storyId]);
+}
+
+/**
+ * Runs `handler` for every desk event `event` (activity, comments, mentions) while mounted;
+ * the latest handler is used, so callers need not memoise it.
+ */
+export function useDeskEvent<E extends LiveEventName>(event: E, handler: LiveListener<E>): void {
+  const latest = useRef(handler);
+  latest.current = handler;
+  useEffect(() => deskPresence.onLive(event, (payload) => latest.current(payload)), [event]);
+}
+
+/** Counts up each time the desk link (re)connects, so views can refetch what they missed. */
+export function useDeskConnectCount(): number {
+  const { link } = useDeskPresence();
+  const count = useRef(0);
+  const last = useRef(link);
+  if (link !== last.current) {
+    if (link === 'connected') count.current += 1;
+    last.current = link;
+  }
+  return count.current;
 }

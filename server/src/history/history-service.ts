@@ -355,6 +355,16 @@ export class HistoryService {
       const previous = versions[versions.length - 1] ?? null;
       if (input.reason === 'auto' && (previous?.seq ?? 0) >= seq) return null;
       if (input.reason === 'created' && previous) return null;
+      // The same move reported twice (the feed and an explicit call): one version.
+      if (
+        input.reason === 'status' &&
+        previous?.reason === 'status' &&
+        previous.seq === seq &&
+        previous.status === input.status &&
+        parseDetails(previous.details).previousStatus === (input.previousStatus ?? null)
+      ) {
+        return this.summarize(previous);
+      }
       const story = await this.storage.getStory(storyId);
       if (!story) return null;
       const fromSeq = previous && previous.seq <= seq ? previous.seq : 0;
