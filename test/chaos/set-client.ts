@@ -85,15 +85,12 @@ const writeOne = () => {
   pendingWrote.push(token);
 };
 
+const ownerOf = (token: string): number => Number(/^c(\d+)/.exec(token)?.[1] ?? -1);
 doc.on('update', () => {
   for (const t of tokensOf(readFields(doc))) {
-    if (!t.startsWith(mine) || /\d/.test(t.charAt(mine.length))) {
-      if (t.startsWith(`${mine}`) && !/\d/.test(t.charAt(mine.length))) continue;
-      if (!seen.has(t)) {
-        seen.add(t);
-        pendingSeen.push(t);
-      }
-    }
+    if (ownerOf(t) === config.id || seen.has(t)) continue;
+    seen.add(t);
+    pendingSeen.push(t);
   }
 });
 

@@ -5,6 +5,7 @@ import type { FieldRef } from '@copydesk/shared';
 import { useEffect, useRef } from 'react';
 import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next';
 import type * as Y from 'yjs';
+import { anchorHighlight } from '../comments/editorRegistry';
 import {
   authorMarks,
   type FieldAttribution,
@@ -81,6 +82,7 @@ export function CollabEditor(props: CollabEditorProps) {
           yCollab(ytext, awareness, { undoManager }),
           remoteFlags(awareness),
           authorMarks,
+          anchorHighlight,
           EditorView.lineWrapping,
           fieldTheme,
           compartments.current.readOnly.of(readOnlyExtension(readOnly)),
@@ -92,6 +94,15 @@ export function CollabEditor(props: CollabEditorProps) {
               if (update.view.hasFocus) presence.enterField(latest.current.field);
               else presence.leaveField(latest.current.field);
             }
+            if (update.view.hasFocus && (update.selectionSet || update.focusChanged)) {
+              const { from, to } = update.state.selection.main;
+              session.editors.setLast({
+                field: latest.current.field,
+                from,
+                to,
+                quote: update.state.sliceDoc(from, to),
+              });
+            }
             const typed = update.transactions.some(
               (tr) => tr.isUserEvent('input') || tr.isUserEvent('delete'),
             );
@@ -101,7 +112,11 @@ export function CollabEditor(props: CollabEditorProps) {
       }),
     });
     viewRef.current = view;
+    const registered = latest.current.field;
+    session.editors.register(registered, view);
     return () => {
+      session.editors.unregister(latest.current.field, view);
+      session.editors.unregister(registered, view);
       if (view.hasFocus) presence.leaveField(latest.current.field);
       view.destroy();
       viewRef.current = null;
@@ -148,7 +163,11 @@ export function CollabEditor(props: CollabEditorProps) {
   // A takeaway that moves while focused keeps telling the others where its editor is.
   const previousField = useRef(field);
   useEffect(() => {
-    if (previousField.current !== field) session.presence.renameField(previousField.current, field);
+    if (previousField.current !== field) {
+      session.presence.renameField(previousField.current, field);
+      const view = viewRef.current;
+      if (view) session.editors.rename(previousField.current, field, view);
+    }
     previousField.current = field;
   }, [field, session]);
 

@@ -37,6 +37,8 @@ function MetaInput({ session, people, readOnly, field, label, placeholder }: Met
         onFocus={() => {
           session.undoManager.stopCapturing();
           presence.enterField(field);
+          // A dateline or source comment anchors to the whole value.
+          session.editors.setLast({ field, from: 0, to: value.length, quote: value });
         }}
         onBlur={() => presence.leaveField(field)}
         onChange={(event) => {

@@ -10,6 +10,7 @@ import { IndexeddbPersistence } from 'y-indexeddb';
 import type { Awareness } from 'y-protocols/awareness';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
+import { EditorRegistry } from '../comments/editorRegistry';
 import { shouldReconnectWithJitter } from './jitteredReconnect';
 import { PresenceReporter } from './presence';
 import { SaveTracker } from './saveTracker';
@@ -30,6 +31,8 @@ export interface StorySession {
   undoManager: Y.UndoManager;
   presence: PresenceReporter;
   save: SaveTracker;
+  /** The field editors and the last selection (comments anchor there). */
+  editors: EditorRegistry;
   /** Resolves once there is content to show: the server synced, or offline edits loaded. */
   ready: Promise<void>;
   destroy: () => void;
@@ -98,7 +101,20 @@ export function createStorySession(
     doc.destroy();
   };
 
-  return { storyId, doc, types, provider, awareness, undoManager, presence, save, ready, destroy };
+  const editors = new EditorRegistry();
+  return {
+    storyId,
+    doc,
+    types,
+    provider,
+    awareness,
+    undoManager,
+    presence,
+    save,
+    editors,
+    ready,
+    destroy,
+  };
 }
 
 export const closeMessage = (code: number): string => {

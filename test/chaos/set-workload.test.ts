@@ -1,0 +1,244 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readFields } from '@copydesk/shared';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createStory, getStory, login } from '../helpers/api';
+import { type Cluster, startCluster } from '../helpers/cluster';
+import { type RunningServer, startServer } from '../helpers/server';
+import { connectClient } from '../helpers/yjs-client';
+import { type Rng, rng, SCALE, seedsFor, sleep, tokensOf, until } from './lib';
+import type { FromClient, SetClientConfig, ToClient } from './set-client';
+
+/**
+ * Jepsen-style set workload: clients in child processes add unique tokens to one story while a
+ * controller SIGKILLs and restarts the server at seeded random times. After healing, every
+ * token any client saw from another, and every token any (still running) client holds, is in
+ * the final document exactly once — read by a fresh client and by GET /api/stories/:id.
+ */
+const CLIENT = fileURLToPath(new URL('./set-client.ts', import.meta.url));
+const CLIENTS = 4 * SCALE > 12 ? 12 : 4 * SCALE;
+const RUN_MS = 7_000 * SCALE;
+const SERVER_ENV = { MAX_CONNECTIONS_PER_USER: '500', STORY_UNLOAD_AFTER_MS: '1000' };
+
+interface Child {
+  proc: ChildProcess;
+  wrote: Set<string>;
+  seen: Set<string>;
+  closes: number;
+  ready: Promise<void>;
+  state(): Promise<Extract<FromClient, { type: 'state' }>>;
+  send(msg: ToClient): void;
+}
+
+const spawnClient = (config: SetClientConfig): Child => {
+  const proc = fork(CLIENT, [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, CHAOS_CLIENT: JSON.stringify(config) },
+    cwd: path.dirname(CLIENT),
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const wrote = new Set<string>();
+  const seen = new Set<string>();
+  let markReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
+  const stateWaiters: ((s: Extract<FromClient, { type: 'state' }>) => void)[] = [];
+  const child: Child = {
+    proc,
+    wrote,
+    seen,
+    closes: 0,
+    ready,
+    state: () =>
+      new Promise((resolve) => {
+        stateWaiters.push(resolve);
+        proc.send({ type: 'state' } satisfies ToClient);
+      }),
+    send: (msg) => proc.send(msg),
+  };
+  proc.on('message', (msg: FromClient) => {
+    if (msg.type === 'ready') markReady();
+    else if (msg.type === 'wrote') for (const t of msg.tokens) wrote.add(t);
+    else if (msg.type === 'seen') for (const t of msg.tokens) seen.add(t);
+    else if (msg.type === 'closed') child.closes++;
+    else if (msg.type === 'state') stateWaiters.shift()?.(msg);
+  });
+  return child;
+};
+
+/** Every client has stopped writing, is connected and synced, and all hold the same tokens. */
+const converge = async (children: Child[], timeoutMs: number) => {
+  let last = '';
+  await until(
+    async () => {
+      const states = await Promise.all(children.map((c) => c.state()));
+      const sigs = states.map((s) => JSON.stringify(s.fields));
+      last = `synced=${states.map((s) => s.synced).join(',')} sizes=${states.map((s) => s.tokens.length).join(',')}`;
+      return states.every((s) => s.synced) && sigs.every((s) => s === sigs[0]);
+    },
+    timeoutMs,
+    'clients converge',
+    200,
+  ).catch((err: Error) => {
+    throw new Error(`${err.message} (${last})`);
+  });
+  return (await children[0]?.state())?.fields;
+};
+
+interface Outcome {
+  seed: number;
+  kills: number;
+  written: number;
+  seen: number;
+  final: number;
+  lost: string[];
+  duplicated: string[];
+}
+
+/** The checks shared by both variants; returns the counts printed by the test. */
+const check = async (
+  seed: number,
+  kills: number,
+  children: Child[],
+  baseUrl: string,
+  wsUrl: string,
+  storyId: string,
+  token: string,
+): Promise<Outcome> => {
+  for (const c of children) c.send({ type: 'stop-writing' });
+  const converged = await converge(children, 40_000);
+  const fresh = connectClient(wsUrl, storyId, token);
+  await fresh.synced();
+  const stored = readFields(fresh.doc);
+  fresh.destroy();
+  const view = await getStory(baseUrl, token, storyId);
+  const finalTokens = tokensOf(stored);
+  const finalSet = new Set(finalTokens);
+  const written = new Set(children.flatMap((c) => [...c.wrote]));
+  const seen = new Set(children.flatMap((c) => [...c.seen]));
+  // Every client is still running, so everything written must be there.
+  const required = new Set([...written, ...seen]);
+  const lost = [...required].filter((t) => !finalSet.has(t));
+  const counts = new Map<string, number>();
+  for (const t of finalTokens) counts.set(t, (counts.get(t) ?? 0) + 1);
+  const duplicated = [...counts].filter(([, n]) => n > 1).map(([t]) => t);
+  expect(converged).toEqual(stored);
+  expect(tokensOf(view).sort()).toEqual([...finalTokens].sort());
+  expect({ synopsis: view.synopsis, body: view.body, takeaways: view.takeaways }).toEqual({
+    synopsis: stored.synopsis,
+    body: stored.body,
+    takeaways: stored.takeaways,
+  });
+  const outcome: Outcome = {
+    seed,
+    kills,
+    written: written.size,
+    seen: seen.size,
+    final: finalSet.size,
+    lost,
+    duplicated,
+  };
+  console.log(
+    `[set-workload] seed=${seed} clients=${children.length} kills=${kills} written=${written.size} ` +
+      `seen=${seen.size} final=${finalSet.size} lost=${lost.length} duplicated=${duplicated.length}`,
+  );
+  return outcome;
+};
+
+const killSchedule = async (random: Rng, runMs: number, killOne: () => Promise<void>) => {
+  const end = Date.now() + runMs;
+  let kills = 0;
+  while (Date.now() < end) {
+    await sleep(random.int(600, 2_000));
+    if (Date.now() >= end) break;
+    await killOne();
+    kills++;
+  }
+  return kills;
+};
+
+describe('set workload under SIGKILL', () => {
+  let children: Child[] = [];
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of children) c.proc.kill('SIGKILL');
+    children = [];
+    for (const fn of cleanups.splice(0)) await fn();
+  });
+
+  for (const seed of seedsFor([20261125])) {
+    it(`single instance killed and restarted at random times (seed ${seed})`, async () => {
+      const random = rng(seed);
+      let server: RunningServer = await startServer({ env: SERVER_ENV });
+      const port = server.port;
+      const dataDir = server.dataDir;
+      cleanups.push(async () => server.kill());
+      const token = await login(server.baseUrl, 'ana');
+      const story = await createStory(server.baseUrl, token, { headline: 'Set workload' });
+      children = Array.from({ length: CLIENTS }, (_, id) =>
+        spawnClient({
+          id,
+          urls: [server.wsUrl],
+          storyId: story.id,
+          token,
+          intervalMs: random.int(25, 60),
+          seed: seed + id,
+        }),
+      );
+      await Promise.all(children.map((c) => c.ready));
+      const kills = await killSchedule(random, RUN_MS, async () => {
+        await server.kill();
+        await sleep(random.int(0, 700));
+        server = await startServer({ dataDir, port, env: SERVER_ENV });
+      });
+      const outcome = await check(seed, kills, children, server.baseUrl, server.wsUrl, story.id, token);
+      expect(outcome.kills).toBeGreaterThan(0);
+      expect(outcome.seen).toBeGreaterThan(0);
+      expect(outcome.lost).toEqual([]);
+      expect(outcome.duplicated).toEqual([]);
+    }, 120_000);
+  }
+
+  for (const seed of seedsFor([4242])) {
+    it(`one of two instances killed and restarted at random times (seed ${seed})`, async () => {
+      const random = rng(seed);
+      const cluster: Cluster = await startCluster({ instances: 2, env: SERVER_ENV });
+      cleanups.push(() => cluster.stop());
+      const servers = [...cluster.servers] as RunningServer[];
+      const [a, b] = servers as [RunningServer, RunningServer];
+      const token = await login(a.baseUrl, 'ana');
+      const story = await createStory(a.baseUrl, token, { headline: 'Set workload cluster' });
+      children = Array.from({ length: CLIENTS }, (_, id) =>
+        spawnClient({
+          id,
+          urls: [a.wsUrl, b.wsUrl],
+          storyId: story.id,
+          token,
+          intervalMs: random.int(25, 60),
+          seed: seed + id,
+        }),
+      );
+      await Promise.all(children.map((c) => c.ready));
+      const kills = await killSchedule(random, RUN_MS, async () => {
+        const i = random.int(0, 1);
+        const victim = servers[i] as RunningServer;
+        await victim.kill();
+        await sleep(random.int(0, 1_000));
+        servers[i] = await cluster.startInstance({ PORT: String(victim.port) });
+      });
+      const survivor = servers[0] as RunningServer;
+      const outcome = await check(seed, kills, children, survivor.baseUrl, survivor.wsUrl, story.id, token);
+      // The other instance serves the same document.
+      const other = servers[1] as RunningServer;
+      const fresh = connectClient(other.wsUrl, story.id, token);
+      await fresh.synced();
+      expect(new Set(tokensOf(readFields(fresh.doc))).size).toBe(outcome.final);
+      fresh.destroy();
+      expect(outcome.kills).toBeGreaterThan(0);
+      expect(outcome.lost).toEqual([]);
+      expect(outcome.duplicated).toEqual([]);
+    }, 120_000);
+  }
+});
