@@ -1,0 +1,71 @@
+import type { CommentThread } from '@copydesk/shared';
+import { useCallback, useEffect, useState } from 'react';
+import { fetchComments } from '../api/endpoints';
+import { errorMessage } from '../api/http';
+import { useDeskConnectCount, useDeskEvent } from '../presence/usePresence';
+
+export type CommentsState =
+  | { kind: 'loading' }
+  | { kind: 'error'; message: string }
+  | { kind: 'ok'; threads: CommentThread[] };
+
+export interface StoryComments {
+  state: CommentsState;
+  unresolved: number;
+  reload: () => void;
+  /** Puts a thread the API answered with into the list (replacing the older copy). */
+  upsert: (thread: CommentThread) => void;
+}
+
+const upsertThread = (threads: CommentThread[], thread: CommentThread): CommentThread[] => {
+  const at = threads.findIndex((t) => t.threadId === thread.threadId);
+  if (at === -1) return [thread, ...threads];
+  // A late event must not undo a newer answer.
+  const known = threads[at];
+  if (known && known.lastActivityAt > thread.lastActivityAt) return threads;
+  const next = [...threads];
+  next[at] = thread;
+  return next;
+};
+
+/** One story's comment threads, live (comment:new / comment:updated on the desk channel). */
+export function useComments(storyId: string): StoryComments {
+  const [state, setState] = useState<CommentsState>({ kind: 'loading' });
+  const [attempt, setAttempt] = useState(0);
+  const connects = useDeskConnectCount();
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `attempt` and `connects` re-run the load.
+  useEffect(() => {
+    const controller = new AbortController();
+    fetchComments(storyId, controller.signal)
+      .then(({ threads }) => {
+        if (!controller.signal.aborted) setState({ kind: 'ok', threads });
+      })
+      .catch((error: unknown) => {
+        if (controller.signal.aborted) return;
+        setState((current) =>
+          current.kind === 'ok' ? current : { kind: 'error', message: errorMessage(error) },
+        );
+      });
+    return () => controller.abort();
+  }, [storyId, attempt, connects]);
+
+  const upsert = useCallback((thread: CommentThread) => {
+    setState((current) =>
+      current.kind === 'ok' ? { kind: 'ok', threads: upsertThread(current.threads, thread) } : current,
+    );
+  }, []);
+  useDeskEvent('comment:new', (payload) => {
+    if (payload.storyId === storyId) upsert(payload.thread);
+  });
+  useDeskEvent('comment:updated', (payload) => {
+    if (payload.storyId === storyId) upsert(payload.thread);
+  });
+
+  const reload = useCallback(() => {
+    setState({ kind: 'loading' });
+    setAttempt((n) => n + 1);
+  }, []);
+  const unresolved = state.kind === 'ok' ? state.threads.filter((t) => !t.resolved).length : 0;
+  return { state, unresolved, reload, upsert };
+}
