@@ -6,6 +6,8 @@ import './styles/layout.css';
 import './styles/desk.css';
 import './styles/dialog.css';
 import './styles/editor.css';
+import './styles/panels.css';
+import './styles/monitor.css';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('Missing #root element');

@@ -31,7 +31,9 @@ export function ActivityPanel({ activity, selfId }: { activity: StoryActivity; s
   const { state, reload } = activity;
   if (state.kind === 'loading') return <LoadingState label="Loading activity…" />;
   if (state.kind === 'error') {
-    return <ErrorState message={`Could not load the activity. ${state.message}`} onRetry={reload} />;
+    return (
+      <ErrorState message={`Could not load the activity. ${state.message}`} onRetry={reload} />
+    );
   }
   if (state.entries.length === 0) {
     return (

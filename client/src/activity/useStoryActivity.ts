@@ -48,7 +48,9 @@ export function useStoryActivity(storyId: string): StoryActivity {
   const onEntry = (entry: ActivityEntry) => {
     if (entry.storyId !== storyId) return;
     setState((current) =>
-      current.kind === 'ok' ? { kind: 'ok', entries: upsertActivity(current.entries, entry) } : current,
+      current.kind === 'ok'
+        ? { kind: 'ok', entries: upsertActivity(current.entries, entry) }
+        : current,
     );
   };
   useDeskEvent('activity:new', onEntry);

@@ -2,6 +2,7 @@ import type { PublicUser } from '@copydesk/shared';
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { fetchMe, logout } from '../api/endpoints';
 import { ApiError, errorMessage, onUnauthorized } from '../api/http';
+import { MentionToasts } from '../comments/MentionToasts';
 import { ErrorState, LoadingState } from '../common/States';
 import { DeskPage } from '../desk/DeskPage';
 import { LoginPage } from '../login/LoginPage';
@@ -11,6 +12,9 @@ import { parseRoute, useHash } from './route';
 
 // The editor (CodeMirror, Yjs) loads only when a story is opened, keeping sign-in and desk light.
 const StoryPage = lazy(() => import('../editor/StoryPage').then((m) => ({ default: m.StoryPage })));
+const MonitorPage = lazy(() =>
+  import('../monitor/MonitorPage').then((m) => ({ default: m.MonitorPage })),
+);
 
 type SessionState =
   | { kind: 'checking' }
@@ -58,20 +62,39 @@ export function App() {
     case 'signedOut':
       return <LoginPage onSignedIn={(user) => setSession({ kind: 'signedIn', user })} />;
     case 'signedIn':
-      return route.name === 'story' ? (
-        <ErrorBoundary key={route.storyId}>
-          <Suspense fallback={<LoadingState label="Opening story…" />}>
-            <StoryPage
-              key={route.storyId}
-              storyId={route.storyId}
-              user={session.user}
-              onSignOut={signOut}
-              onSessionEnded={() => setSession({ kind: 'signedOut' })}
-            />
+      return (
+        <>
+          {renderSignedIn(session.user)}
+          <MentionToasts userId={session.user.id} />
+        </>
+      );
+  }
+
+  function renderSignedIn(user: PublicUser) {
+    if (route.name === 'monitor') {
+      return (
+        <ErrorBoundary key="monitor">
+          <Suspense fallback={<LoadingState label="Opening the monitor…" />}>
+            <MonitorPage user={user} onSignOut={signOut} />
           </Suspense>
         </ErrorBoundary>
-      ) : (
-        <DeskPage user={session.user} onSignOut={signOut} />
       );
+    }
+    return route.name === 'story' ? (
+      <ErrorBoundary key={route.storyId}>
+        <Suspense fallback={<LoadingState label="Opening story…" />}>
+          <StoryPage
+            key={route.storyId}
+            storyId={route.storyId}
+            watch={route.watch}
+            user={user}
+            onSignOut={signOut}
+            onSessionEnded={() => setSession({ kind: 'signedOut' })}
+          />
+        </Suspense>
+      </ErrorBoundary>
+    ) : (
+      <DeskPage user={user} onSignOut={signOut} />
+    );
   }
 }

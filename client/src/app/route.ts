@@ -1,15 +1,25 @@
 import { useSyncExternalStore } from 'react';
 
 /** The screens reachable by URL. Hash routing keeps the server's SPA fallback trivial. */
-export type Route = { name: 'desk' } | { name: 'story'; storyId: string };
+export type Route =
+  | { name: 'desk' }
+  | { name: 'monitor' }
+  | { name: 'story'; storyId: string; watch: boolean };
 
 export const parseRoute = (hash: string): Route => {
-  const match = /^#\/story\/([^/?#]+)/.exec(hash);
-  if (match?.[1]) return { name: 'story', storyId: decodeURIComponent(match[1]) };
+  const match = /^#\/story\/([^/?#]+)(\?[^#]*)?/.exec(hash);
+  if (match?.[1]) {
+    const watch = new URLSearchParams(match[2] ?? '').get('watch') === '1';
+    return { name: 'story', storyId: decodeURIComponent(match[1]), watch };
+  }
+  if (/^#\/monitor\/?(\?|$)/.test(hash)) return { name: 'monitor' };
   return { name: 'desk' };
 };
 
 export const storyHref = (storyId: string): string => `#/story/${encodeURIComponent(storyId)}`;
+/** The story for a chief following it: read-only until "Edit", activity open. */
+export const watchHref = (storyId: string): string => `${storyHref(storyId)}?watch=1`;
+export const monitorHref = '#/monitor';
 export const deskHref = '#/';
 
 export const navigate = (href: string): void => {

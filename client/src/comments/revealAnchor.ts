@@ -11,7 +11,8 @@ let highlighted: EditorView | null = null;
 
 const ytextOf = (session: StorySession, anchor: ResolvedAnchor): Y.Text | null => {
   if (anchor.field === 'takeaway') {
-    const item = anchor.takeawayIndex === null ? null : session.types.takeaways.get(anchor.takeawayIndex);
+    const item =
+      anchor.takeawayIndex === null ? null : session.types.takeaways.get(anchor.takeawayIndex);
     return item instanceof Y.Text ? item : null;
   }
   if (anchor.field === 'headline') return session.types.headline;
@@ -65,7 +66,7 @@ export const revealAnchor = (session: StorySession, anchor: ResolvedAnchor): boo
   const from = Math.min(range.from, length);
   const to = Math.min(Math.max(range.to, from), length);
   clearTimeout(clearTimer);
-  if (highlighted && highlighted !== view) {
+  if (highlighted && highlighted !== view && highlighted.dom.isConnected) {
     highlighted.dispatch({ effects: setAnchorHighlight.of(null) });
   }
   highlighted = view;
@@ -80,7 +81,7 @@ export const revealAnchor = (session: StorySession, anchor: ResolvedAnchor): boo
   void view.dom.offsetWidth;
   view.dom.classList.add('comment-flash');
   clearTimer = setTimeout(() => {
-    view.dispatch({ effects: setAnchorHighlight.of(null) });
+    if (view.dom.isConnected) view.dispatch({ effects: setAnchorHighlight.of(null) });
     highlighted = null;
   }, HIGHLIGHT_MS);
   return true;

@@ -1,5 +1,5 @@
 import type { CommentThread } from '@copydesk/shared';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { fetchComments } from '../api/endpoints';
 import { errorMessage } from '../api/http';
 import { useDeskConnectCount, useDeskEvent } from '../presence/usePresence';
@@ -16,6 +16,9 @@ export interface StoryComments {
   /** Puts a thread the API answered with into the list (replacing the older copy). */
   upsert: (thread: CommentThread) => void;
 }
+
+/** After an edit to the story, threads (anchor positions and states) are re-read this much later. */
+const ANCHOR_REFRESH_MS = 1_500;
 
 const upsertThread = (threads: CommentThread[], thread: CommentThread): CommentThread[] => {
   const at = threads.findIndex((t) => t.threadId === thread.threadId);
@@ -50,9 +53,22 @@ export function useComments(storyId: string): StoryComments {
     return () => controller.abort();
   }, [storyId, attempt, connects]);
 
+  // Edits move anchors (a removed takeaway orphans its threads): re-read after edits settle.
+  const refreshTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(refreshTimer.current), []);
+  const onActivity = (entry: { storyId: string }) => {
+    if (entry.storyId !== storyId) return;
+    clearTimeout(refreshTimer.current);
+    refreshTimer.current = setTimeout(() => setAttempt((n) => n + 1), ANCHOR_REFRESH_MS);
+  };
+  useDeskEvent('activity:new', onActivity);
+  useDeskEvent('activity:updated', onActivity);
+
   const upsert = useCallback((thread: CommentThread) => {
     setState((current) =>
-      current.kind === 'ok' ? { kind: 'ok', threads: upsertThread(current.threads, thread) } : current,
+      current.kind === 'ok'
+        ? { kind: 'ok', threads: upsertThread(current.threads, thread) }
+        : current,
     );
   }, []);
   useDeskEvent('comment:new', (payload) => {

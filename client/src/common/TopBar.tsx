@@ -1,6 +1,6 @@
 import { lightColor, type PublicUser } from '@copydesk/shared';
 import type { ReactNode } from 'react';
-import { deskHref } from '../app/route';
+import { deskHref, monitorHref } from '../app/route';
 import { PresenceNotice } from '../presence/PresenceNotice';
 import { Avatar } from './Avatar';
 
@@ -28,6 +28,16 @@ export function TopBar({ user, onSignOut, connection }: TopBarProps) {
         Copydesk
       </a>
       <span className="topbar-desk">{DESK_NAME}</span>
+      {user.role === 'chief' ? (
+        <nav className="topbar-nav" aria-label="Screens">
+          <a href={deskHref} className="topbar-link" data-testid="nav-desk">
+            Stories
+          </a>
+          <a href={monitorHref} className="topbar-link" data-testid="nav-monitor">
+            Monitor
+          </a>
+        </nav>
+      ) : null}
       <div className="topbar-connection">
         {connection}
         <PresenceNotice />

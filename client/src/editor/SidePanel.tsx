@@ -12,11 +12,13 @@ const TABS: { id: PanelTab; label: string }[] = [
 interface SidePanelProps {
   tab: PanelTab;
   onTab: (tab: PanelTab) => void;
+  /** A count after a tab's label, e.g. unresolved comments (hidden when 0). */
+  badges?: Partial<Record<PanelTab, number>>;
   children: ReactNode;
 }
 
 /** The editor's right-hand panel: ARIA tabs (arrow keys move between them), one panel shown. */
-export function SidePanel({ tab, onTab, children }: SidePanelProps) {
+export function SidePanel({ tab, onTab, badges = {}, children }: SidePanelProps) {
   const onKeyDown = (event: KeyboardEvent) => {
     const at = TABS.findIndex((t) => t.id === tab);
     let next = at;
@@ -48,6 +50,12 @@ export function SidePanel({ tab, onTab, children }: SidePanelProps) {
             onKeyDown={onKeyDown}
           >
             {label}
+            {badges[id] ? (
+              <span className="tab-badge" data-testid={`panel-badge-${id}`}>
+                {badges[id]}
+                <span className="visually-hidden"> open</span>
+              </span>
+            ) : null}
           </button>
         ))}
       </div>

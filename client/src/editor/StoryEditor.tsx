@@ -5,21 +5,28 @@ import {
   type PublicUser,
   type StoryView,
 } from '@copydesk/shared';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { ActivityPanel } from '../activity/ActivityPanel';
+import { useStoryActivity } from '../activity/useStoryActivity';
 import { deskHref } from '../app/route';
+import { CommentsPanel } from '../comments/CommentsPanel';
+import { useComments } from '../comments/useComments';
+import { useNow } from '../common/clock';
 import { TopBar } from '../common/TopBar';
 import { AuthorToggle } from '../history/AuthorToggle';
 import { DiffView } from '../history/DiffView';
 import { type Comparison, HistoryPanel } from '../history/HistoryPanel';
+import { recentAttribution, recentEditKeys } from '../history/recentMarks';
 import { useAttribution } from '../history/useAttribution';
 import { useMarkSeen } from '../history/useMarkSeen';
 import { ConnectionIndicator, useConnectionState } from './ConnectionIndicator';
 import { EditorToolbar } from './EditorToolbar';
+import { ExportMenu } from './ExportMenu';
 import { MetaFields } from './MetaFields';
 import { PeoplePanel } from './PeoplePanel';
 import { PresenceBar } from './PresenceBar';
 import { usePeople } from './people';
-import { ComingSoon, type PanelTab, SidePanel } from './SidePanel';
+import { type PanelTab, SidePanel } from './SidePanel';
 import { LockIcon, MoveNote, StatusBar } from './StatusBar';
 import { closeMessage, type StorySession } from './storySession';
 import { TakeawaysField } from './TakeawaysField';
@@ -31,6 +38,8 @@ interface StoryEditorProps {
   user: PublicUser;
   story: StoryView | null;
   live: LiveStory;
+  /** Watch mode: read-only until "Edit", activity open, recent text underlined. */
+  watch?: boolean;
   onSignOut: () => void;
   onSessionEnded: () => void;
 }
@@ -39,9 +48,11 @@ const readOnlyReason = (
   user: PublicUser,
   story: StoryView | null,
   closed: boolean,
+  watching: boolean,
 ): string | null => {
   if (!canWrite(user.role)) return 'Read-only: viewers can follow the story live but not edit it.';
   if (closed) return 'Read-only until you reconnect.';
+  if (watching) return 'Watching: read-only. Choose “Edit” to make changes.';
   if (story && !canEditStory(user.role, story.status)) {
     return `Locked for editors while the story is ${story.status === 'published' ? 'published' : 'approved'}. A desk chief can reopen it.`;
   }
@@ -81,22 +92,39 @@ function useReconnectOnUnlock(session: StorySession, canEdit: boolean | null) {
 
 /** The live story: presence, fields top to bottom, status bar. */
 export function StoryEditor(props: StoryEditorProps) {
-  const { session, user, story, live, onSignOut, onSessionEnded } = props;
+  const { session, user, story, live, onSignOut, onSessionEnded, watch = false } = props;
   const connection = useConnectionState(session.save);
   const people = usePeople(session.awareness);
   const closed = connection.kind === 'closed';
-  const reason = readOnlyReason(user, story, closed);
+  const [editing, setEditing] = useState(false);
+  const watching = watch && !editing;
+  const reason = readOnlyReason(user, story, closed, watching);
   const readOnly = reason !== null;
   const locked = story !== null && canWrite(user.role) && !canEditStory(user.role, story.status);
-  const [tab, setTab] = useState<PanelTab>('people');
+  const [tab, setTab] = useState<PanelTab>(watch ? 'activity' : 'people');
   const [comparing, setComparing] = useState<Comparison | null>(null);
   const [byAuthor, setByAuthor] = useState(false);
-  const attribution = useAttribution(session.storyId, session.doc, byAuthor);
+  const activity = useStoryActivity(session.storyId);
+  const comments = useComments(session.storyId);
+  // Watch mode reads who wrote what too, to underline what was added in the last minutes.
+  const attribution = useAttribution(session.storyId, session.doc, byAuthor || watch);
+  const now = useNow();
+  const recentKeys = recentEditKeys(
+    activity.state.kind === 'ok' ? activity.state.entries : [],
+    now,
+  ).join(',');
+  const attributionData = attribution.kind === 'on' ? attribution.data : null;
+  const shownAttribution = useMemo(() => {
+    if (!attributionData || byAuthor) return attributionData;
+    return recentAttribution(attributionData, recentKeys ? recentKeys.split(',') : []);
+  }, [attributionData, byAuthor, recentKeys]);
+  const canEditHere =
+    story !== null && canWrite(user.role) && canEditStory(user.role, story.status);
   const fieldProps = {
     session,
     people,
     readOnly,
-    attribution: attribution.kind === 'on' ? attribution.data : null,
+    attribution: shownAttribution,
   };
   useMarkSeen(session.storyId);
   useReconnectOnUnlock(session, story ? canEditStory(user.role, story.status) : null);
@@ -121,7 +149,27 @@ export function StoryEditor(props: StoryEditorProps) {
           ← Desk
         </a>
         <PresenceBar people={people} />
-        <AuthorToggle state={attribution} on={byAuthor} onToggle={() => setByAuthor((on) => !on)} />
+        {watch ? (
+          <span className="watch-note" data-testid="watch-note">
+            {watching ? 'Watching' : 'Editing'} · recent text underlined
+          </span>
+        ) : null}
+        {watching && canEditHere ? (
+          <button
+            type="button"
+            className="button"
+            data-testid="watch-edit"
+            onClick={() => setEditing(true)}
+          >
+            Edit
+          </button>
+        ) : null}
+        <AuthorToggle
+          state={byAuthor ? attribution : { kind: 'off' }}
+          on={byAuthor}
+          onToggle={() => setByAuthor((on) => !on)}
+        />
+        <ExportMenu storyId={session.storyId} />
         <EditorToolbar undoManager={session.undoManager} readOnly={readOnly} />
       </div>
       {connection.kind === 'closed' ? (
@@ -149,7 +197,7 @@ export function StoryEditor(props: StoryEditorProps) {
           ) : null}
           {/* Hidden, not unmounted, while comparing: the live editors keep their state. */}
           <article
-            className={`story-fields${locked ? ' story-locked' : ''}${attribution.kind === 'on' ? ' by-author' : ''}`}
+            className={`story-fields${locked ? ' story-locked' : ''}${byAuthor && attribution.kind === 'on' ? ' by-author' : ''}${watch && !byAuthor ? ' watch-recent' : ''}`}
             aria-label="Story"
             data-locked={locked}
             hidden={comparing !== null}
@@ -162,7 +210,7 @@ export function StoryEditor(props: StoryEditorProps) {
             <BodyField {...fieldProps} />
           </article>
         </main>
-        <SidePanel tab={tab} onTab={setTab}>
+        <SidePanel tab={tab} onTab={setTab} badges={{ comments: comments.unresolved }}>
           {tab === 'people' ? <PeoplePanel storyId={session.storyId} people={people} /> : null}
           {tab === 'history' ? (
             <HistoryPanel
@@ -172,11 +220,9 @@ export function StoryEditor(props: StoryEditorProps) {
               onCompare={setComparing}
             />
           ) : null}
-          {tab === 'activity' ? (
-            <ComingSoon what="The activity feed is coming: every change, move and comment, live." />
-          ) : null}
+          {tab === 'activity' ? <ActivityPanel activity={activity} selfId={user.id} /> : null}
           {tab === 'comments' ? (
-            <ComingSoon what="Comments are coming: threads anchored to a field or a takeaway." />
+            <CommentsPanel session={session} user={user} comments={comments} />
           ) : null}
         </SidePanel>
       </div>

@@ -13,13 +13,21 @@ import { useStorySession } from './useStorySession';
 
 interface StoryPageProps {
   storyId: string;
+  /** Watch mode (`?watch=1`): read-only until the chief chooses to edit, activity open. */
+  watch?: boolean;
   user: PublicUser;
   onSignOut: () => void;
   /** The sync socket said the session is gone (4401): back to sign-in. */
   onSessionEnded: () => void;
 }
 
-export function StoryPage({ storyId, user, onSignOut, onSessionEnded }: StoryPageProps) {
+export function StoryPage({
+  storyId,
+  watch = false,
+  user,
+  onSignOut,
+  onSessionEnded,
+}: StoryPageProps) {
   const writable = canWrite(user.role);
   const { session, ready } = useStorySession(storyId, user, writable);
   // The server-owned part (status), kept live while the editor is open.
@@ -79,6 +87,7 @@ export function StoryPage({ storyId, user, onSignOut, onSessionEnded }: StoryPag
       user={user}
       story={loaded.kind === 'ok' ? loaded.story : null}
       live={live}
+      watch={watch}
       onSignOut={onSignOut}
       onSessionEnded={onSessionEnded}
     />
