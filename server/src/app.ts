@@ -45,6 +45,8 @@ export interface CopydeskOptions {
   /** How often loaded stories re-read the log for other instances' edits (with Redis). */
   clusterCatchUpMs?: number;
   history?: HistorySettings;
+  /** Benchmark only (BENCH_RELAY_BEFORE_STORE): relay before storing. */
+  relayBeforeStore?: boolean;
 }
 
 /** Every limit of docs/SECURITY.md; each defaults to DEFAULT_LIMITS (shared/src/limits.ts). */
@@ -118,6 +120,7 @@ export const startCopydesk = async (options: CopydeskOptions): Promise<Copydesk>
     maxStoryBytes: sec.maxStoryBytes ?? DEFAULT_LIMITS.maxStoryBytes,
     bus,
     catchUpMs: options.clusterCatchUpMs ?? 2_000,
+    relayBeforeStore: options.relayBeforeStore ?? false,
   });
   bus.onReconnect(() => {
     for (const room of registry.readyRooms()) void room.catchUpFromLog();

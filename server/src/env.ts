@@ -40,6 +40,9 @@ const EnvSchema = z
     HISTORY_MAX_BURST_MS: int(100, 600_000),
     HISTORY_CHECKPOINT_EVERY: int(1, 500),
 
+    /** Benchmark only: relay before storing, to measure what durability costs. */
+    BENCH_RELAY_BEFORE_STORE: z.enum(['0', '1']).default('0'),
+
     // Sessions (docs/SECURITY.md "Tokens").
     TOKEN_TTL_SECONDS: int(60, DEFAULT_LIMITS.tokenTtlSeconds),
     SESSION_MAX_SECONDS: int(60, DEFAULT_LIMITS.sessionMaxSeconds),
@@ -63,6 +66,13 @@ const EnvSchema = z
     MAX_BUFFERED_BYTES: int(64 * 1024, DEFAULT_LIMITS.maxBufferedBytes),
   })
   .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && env.BENCH_RELAY_BEFORE_STORE === '1') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BENCH_RELAY_BEFORE_STORE'],
+        message: 'BENCH_RELAY_BEFORE_STORE gives up durability: benchmarks only, never production',
+      });
+    }
     if (env.NODE_ENV === 'production' && !env.AUTH_SECRET) {
       ctx.addIssue({
         code: 'custom',

@@ -11,7 +11,15 @@ const logger = createLogger(env.LOG_LEVEL);
 const production = env.NODE_ENV === 'production';
 const defaultClientDist = fileURLToPath(new URL('../../client/dist', import.meta.url));
 
+const relayBeforeStore = env.BENCH_RELAY_BEFORE_STORE === '1';
+if (relayBeforeStore) {
+  logger.warn(
+    'BENCH_RELAY_BEFORE_STORE=1: edits are relayed before they are stored (benchmark only)',
+  );
+}
+
 const copydesk = await startCopydesk({
+  relayBeforeStore,
   port: env.PORT,
   host: env.HOST,
   dataDir: env.DATA_DIR,

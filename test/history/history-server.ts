@@ -1,36 +1,24 @@
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import express from 'express';
 import { pino } from 'pino';
 import { startCopydesk } from '../../server/src/app';
-import { TokenService } from '../../server/src/auth/tokens';
-import { historyRouter } from '../../server/src/history/history-routes';
 import type { HistorySettings } from '../../server/src/history/history-service';
-import { HistoryService } from '../../server/src/history/history-service';
-import { StorageFeed } from '../../server/src/history/storage-feed';
-import { errorHandler } from '../../server/src/http/error-handler';
-import { requireJson } from '../../server/src/http/json-only';
-import { SqliteStorage } from '../../server/src/storage/sqlite-storage';
 import { type LogEntry, REPO_ROOT, startServer } from '../helpers/server';
 
 /**
  * A Copydesk server with version history, for the history suites.
  *
- * Until the history router and StorageFeed are wired into server/src/app.ts, this starts the
- * real server in-process (startCopydesk: real SQLite file, real sync endpoint) on the observed
- * storage, and serves the history routes on a second port (`historyUrl`) with the same storage,
- * rooms and token secret. Once wired, set HISTORY_TEST_SERVER=process (or flip the default
- * below): the same tests run against `startServer()` child processes, history settings passed
- * as env (HISTORY_SETTLE_MS, …) and `historyUrl === baseUrl`.
+ * By default a real server process (test/helpers/server.ts `startServer`) with the history
+ * settings passed as env (HISTORY_SETTLE_MS, …). HISTORY_TEST_SERVER=in-process runs the same
+ * `startCopydesk` inside the test process instead (handy with a debugger). Either way: a real
+ * SQLite file, the real sync endpoint, stock y-websocket clients.
  */
 export interface HistoryTestServer {
   /** Main API: login, stories, status. */
   readonly baseUrl: string;
-  /** History API (`/api/stories/:id/versions`…). */
+  /** History API (`/api/stories/:id/versions`…): the same server. */
   readonly historyUrl: string;
   readonly wsUrl: string;
   readonly dataDir: string;
@@ -45,7 +33,7 @@ export interface HistoryTestServer {
   stop(): Promise<void>;
 }
 
-const MODE = process.env.HISTORY_TEST_SERVER === 'process' ? 'process' : 'in-process';
+const MODE = process.env.HISTORY_TEST_SERVER === 'in-process' ? 'in-process' : 'process';
 
 export const historyEnv = (s: HistorySettings): Record<string, string> => {
   const env: Record<string, string> = {};
@@ -102,51 +90,27 @@ const startInProcess = async (settings: HistorySettings): Promise<HistoryTestSer
       },
     },
   );
-  const authSecret = 'history-test-secret-history-test-secret-0123456789';
-  const feed = new StorageFeed();
-  const storage = feed.observe(new SqliteStorage({ file: path.join(dataDir, 'copydesk.sqlite') }));
   const copydesk = await startCopydesk({
     port: 0,
     host: '127.0.0.1',
     dataDir,
-    authSecret,
+    authSecret: 'history-test-secret-history-test-secret-0123456789',
     production: false,
     logger,
     clientDist: path.join(REPO_ROOT, 'client/dist'),
-    storage,
     unloadAfterMs: 1_000,
+    history: settings,
   });
-  const history = new HistoryService({
-    storage,
-    registry: copydesk.registry,
-    logger,
-    feed,
-    ...settings,
-  });
-  const app = express();
-  app.use('/api', requireJson);
-  app.use('/api', express.json());
-  app.use('/api', historyRouter({ history, tokens: new TokenService(authSecret, 3600), storage }));
-  app.use(errorHandler(logger));
-  const server = http.createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const historyPort = (server.address() as AddressInfo).port;
   const baseUrl = `http://127.0.0.1:${copydesk.port}`;
   return {
     baseUrl,
-    historyUrl: `http://127.0.0.1:${historyPort}`,
+    historyUrl: baseUrl,
     wsUrl: `ws://127.0.0.1:${copydesk.port}`,
     dataDir,
     waitForLog: async (match, timeoutMs = 10_000) =>
       (await logs.waitFor(match, 1, timeoutMs))[0] as LogEntry,
     waitForLogs: (match, n, timeoutMs = 10_000) => logs.waitFor(match, n, timeoutMs),
-    stop: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await copydesk.registry.flushAll();
-      await history.close();
-      await copydesk.close();
-    },
+    stop: () => copydesk.close(),
   };
 };
 

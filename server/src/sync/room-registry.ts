@@ -17,6 +17,8 @@ export interface RoomRegistryOptions {
   /** Instances sharing stories (Redis); catch-up interval from the log. */
   bus?: DocBus;
   catchUpMs?: number;
+  /** Benchmark only: see StoryRoomOptions.relayBeforeStore. */
+  relayBeforeStore?: boolean;
 }
 
 /** Loads each story once, shares it among its holders, and unloads it when idle. */
@@ -101,6 +103,7 @@ export class RoomRegistry {
         if (r.updatesSinceSnapshot >= this.options.compactEveryUpdates) this.compact(r);
       },
       onFailed: (r) => this.drop(r),
+      ...(this.options.relayBeforeStore ? { relayBeforeStore: true } : {}),
       ...(this.options.bus
         ? { cluster: { bus: this.options.bus, catchUpMs: this.options.catchUpMs ?? 2_000 } }
         : {}),

@@ -49,6 +49,11 @@ export interface StoryRoomOptions {
   onFailed?: (room: StoryRoom) => void;
   /** Other instances serving this story (Redis); absent or disabled on a single instance. */
   cluster?: { bus: DocBus; catchUpMs: number };
+  /**
+   * BENCHMARK ONLY (BENCH_RELAY_BEFORE_STORE): relay before the store commits, as servers
+   * without durability do, to measure what store-before-relay costs. Never in production.
+   */
+  relayBeforeStore?: boolean;
 }
 
 /** What happened to a client's update. */
@@ -110,7 +115,7 @@ export class StoryRoom {
     };
   }
 
-  /** Loads snapshot + log since in one merge (much faster than applying them one by one). */
+  /** Loads the newest snapshot plus the log since, in one transaction. */
   async load(): Promise<void> {
     await this.cluster?.subscribe();
     const [state, record] = await Promise.all([
@@ -125,11 +130,12 @@ export class StoryRoom {
     this.updatesSinceSnapshot = state.updates.length;
     this.sizeBound = parts.reduce((sum, p) => sum + p.byteLength, 0);
     if (parts.length > 0) {
+      // One transaction applying each part is ~10x faster than Y.mergeUpdates for thousands
+      // of small keystroke updates (measured: 40 ms vs 0.3-0.9 s for 2000).
       this.doc.off('update', this.onDocUpdate);
-      Y.applyUpdate(
-        this.doc,
-        parts.length === 1 ? (parts[0] as Uint8Array) : Y.mergeUpdates(parts),
-      );
+      this.doc.transact(() => {
+        for (const part of parts) Y.applyUpdate(this.doc, part);
+      });
       this.doc.on('update', this.onDocUpdate);
     }
     this.cluster?.loaded(state.updates.at(-1)?.seq ?? state.snapshot?.upto ?? 0);
@@ -280,10 +286,12 @@ export class StoryRoom {
       throw err;
     }
     const vector = stateVector.slice();
-    this.whenStored(() => {
+    const reply = () => {
       if (this.poisoned || this.failed) return;
       conn.send(encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, vector)));
-    });
+    };
+    if (this.options.relayBeforeStore) reply();
+    else this.whenStored(reply);
   }
 
   applyClientAwareness(conn: SyncConnection, entries: AwarenessEntry[]): void {
@@ -334,6 +342,7 @@ export class StoryRoom {
   private queueWrite(write: PendingWrite): void {
     // Every change, a client's or the server's own (restores), counts toward the size bound.
     this.sizeBound += write.update.byteLength;
+    if (this.options.relayBeforeStore) this.relayUpdate(write);
     this.pending.push(write);
     if (!this.writing && this.pending.length === 1) setImmediate(this.writeBatch);
   }
@@ -372,11 +381,13 @@ export class StoryRoom {
     this.options.onStored?.(this, batch.length);
   };
 
+  private relayUpdate(write: PendingWrite): void {
+    const frame = encodeSyncUpdate(write.update);
+    for (const conn of this.connections) if (conn !== write.origin) conn.send(frame);
+  }
+
   private relay(batch: PendingWrite[], ackVector: Uint8Array | null): void {
-    for (const write of batch) {
-      const frame = encodeSyncUpdate(write.update);
-      for (const conn of this.connections) if (conn !== write.origin) conn.send(frame);
-    }
+    if (!this.options.relayBeforeStore) for (const write of batch) this.relayUpdate(write);
     const ackers = new Set(batch.map((w) => w.origin).filter((c) => c?.wantsAck));
     if (ackers.size > 0 && ackVector) {
       const frame = encodeStored(ackVector);
