@@ -8,7 +8,7 @@ export default defineConfig({
       'client/src/**/*.test.ts',
       'test/**/*.test.ts',
     ],
-    exclude: ['**/node_modules/**', 'test/bench/**'],
+    exclude: ['**/node_modules/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Cross-process tests start real servers; two files at a time fits 2 cores.

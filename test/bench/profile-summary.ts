@@ -21,6 +21,7 @@ interface Profile {
   endTime: number;
 }
 
+process.stdout.on('error', () => process.exit(0)); // e.g. piped into head
 const [file, ...rest] = process.argv.slice(2);
 if (!file) {
   process.stderr.write('usage: profile-summary.ts FILE.cpuprofile [--top N]\n');
@@ -96,5 +97,46 @@ process.stdout.write(
   `${path.basename(file)}: ${(totalUs / 1e6).toFixed(1)} s wall, ${(busy / 1e6).toFixed(2)} s busy (main thread)\n`,
 );
 list('by package / file (self time, % of busy)', byPackage, 20);
+
+// Event-loop stalls: the longest runs of consecutive non-idle samples, and what filled them.
+const idleIds = new Set(
+  profile.nodes
+    .filter((n) => ['(idle)', '(program)'].includes(n.callFrame.functionName))
+    .map((n) => n.id),
+);
+const stretches: { us: number; at: number; fns: Map<string, number> }[] = [];
+let current: { us: number; at: number; fns: Map<string, number> } | null = null;
+let clock = 0;
+profile.samples.forEach((id, i) => {
+  const dt = profile.timeDeltas[i] ?? 0;
+  clock += dt;
+  if (idleIds.has(id)) {
+    if (current) stretches.push(current);
+    current = null;
+    return;
+  }
+  current ??= { us: 0, at: clock, fns: new Map() };
+  current.us += dt;
+  // Charge the sample to the innermost frame that is the application's or a package's own.
+  for (let nid: number | undefined = id; nid !== undefined; nid = parent.get(nid)) {
+    const node = byId.get(nid);
+    if (!node) break;
+    const w = where(node.callFrame.url);
+    if (w === '(native)' || w.startsWith('node:')) continue;
+    const k = label(node);
+    current.fns.set(k, (current.fns.get(k) ?? 0) + dt);
+    break;
+  }
+});
+if (current) stretches.push(current);
+process.stdout.write('\nlongest busy stretches (event-loop stalls), with their top frames\n');
+for (const st of stretches.sort((a, b) => b.us - a.us).slice(0, 8)) {
+  const tops = [...st.fns.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([k, v]) => `${k} ${(v / 1000).toFixed(0)} ms`)
+    .join('; ');
+  process.stdout.write(`${ms(st.us)} at ${(st.at / 1e6).toFixed(2)} s: ${tops}\n`);
+}
 list('by function, self time', selfByFn, top);
 list('by function, total time (self + callees)', totalByFn, top);

@@ -27,6 +27,28 @@ import { type FanoutRow, runFanout } from './scenarios/fanout';
 import { runMemory } from './scenarios/memory';
 import { runTrace } from './scenarios/trace';
 
+/** `--report FILE.json`: print the tables of an earlier run again (with today's verdicts). */
+const reportIndex = process.argv.indexOf('--report');
+if (reportIndex > 0) {
+  const file = process.argv[reportIndex + 1] ?? '';
+  const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+    meta: { date: string; command: string; nproc: number; node: string; loadBefore: number[] };
+    results: Results;
+  };
+  const r = saved.results;
+  const out = (text: string) => process.stdout.write(`${text}\n\n`);
+  out(
+    `${saved.meta.command}  (${saved.meta.date}, ${saved.meta.nproc} cores, Node ${saved.meta.node})`,
+  );
+  if (r.fanout.length) out(formatTable('fan-out', FANOUT_COLUMNS, r.fanout));
+  if (r.trace.length) out(formatTable('trace', TRACE_COLUMNS, r.trace));
+  if (r.coldjoin.length) out(formatTable('cold join', COLDJOIN_COLUMNS, r.coldjoin));
+  if (r.memory.length) out(formatTable('memory', MEMORY_COLUMNS, r.memory));
+  if (r.durability.length) out(formatTable('durability cost', DURABILITY_COLUMNS, r.durability));
+  out(formatTable('targets', VERDICT_COLUMNS, verdicts(r)));
+  process.exit(0);
+}
+
 const opts = (() => {
   try {
     return parseArgs(process.argv.slice(2));

@@ -5,6 +5,12 @@ import * as encoding from 'lib0/encoding';
 import { MalformedMessageError } from './messages';
 
 const MAX_STATE_CHARS = 16 * 1024;
+/**
+ * Stock y-websocket clients echo every awareness entry they receive, so a newcomer to a story
+ * with N people sends N entries at once. Entries it does not own are skipped by the room; this
+ * bound only stops absurd counts (the frame size limit bounds the work anyway).
+ */
+const MAX_ENTRIES = 10_000;
 
 export interface AwarenessEntry {
   clientId: number;
@@ -26,7 +32,7 @@ export const decodeAwarenessUpdate = (update: Uint8Array): AwarenessEntry[] => {
   try {
     const d = decoding.createDecoder(update);
     const count = decoding.readVarUint(d);
-    if (count > 64) throw new Error('too many awareness entries');
+    if (count > MAX_ENTRIES) throw new Error('too many awareness entries');
     const entries: AwarenessEntry[] = [];
     for (let i = 0; i < count; i++) {
       const clientId = decoding.readVarUint(d);

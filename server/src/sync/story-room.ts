@@ -296,15 +296,19 @@ export class StoryRoom {
 
   applyClientAwareness(conn: SyncConnection, entries: AwarenessEntry[]): void {
     const accepted: AwarenessEntry[] = [];
+    const states = this.awareness.getStates();
     for (const entry of entries) {
       const owner = this.clientOwners.get(entry.clientId);
       if (owner && owner !== conn) {
-        // Another connection's clientID: a spoof, unless it is the same account reconnecting
-        // before its old socket has closed (then the new connection takes it over).
-        if (owner.user.id !== conn.user.id) continue;
+        // Another connection's clientID: an echo or a spoof. Only the same account with a
+        // newer state may take it over (a reconnect before the old socket has closed).
+        const clock = this.awareness.meta.get(entry.clientId)?.clock ?? 0;
+        if (owner.user.id !== conn.user.id || entry.clock <= clock) continue;
         owner.clientIds.delete(entry.clientId);
-      } else if (!owner && conn.clientIds.size >= UPDATE_BOUNDS.maxClientIdsPerConnection) {
-        continue;
+      } else if (!owner) {
+        // A live state nobody here owns belongs to another instance's client: an echo.
+        if (states.has(entry.clientId)) continue;
+        if (conn.clientIds.size >= UPDATE_BOUNDS.maxClientIdsPerConnection) continue;
       }
       this.clientOwners.set(entry.clientId, conn);
       conn.clientIds.add(entry.clientId);

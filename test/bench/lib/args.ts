@@ -26,6 +26,7 @@ export const USAGE = `npm run bench -- [options]
   --reuse-servers     one server process per kind for the whole run (fast; for the smoke
                       test only: CPU and RSS figures then mix scenarios)
   --quick             small settings and --reuse-servers: a look in under 2 minutes
+  --report FILE.json  print the tables (and target verdicts) of an earlier run again
 `;
 
 const parseSize = (text: string): FanoutSize => {

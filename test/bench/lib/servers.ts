@@ -96,10 +96,12 @@ const waitReady = async (url: string, child: ChildProcess, out: () => string): P
   throw new Error(`server did not become ready at ${url}:\n${out()}`);
 };
 
-/** Every server process still running: killed if the harness itself exits early. */
+/** Every server process still running and its data dir: cleaned up if the harness exits early. */
 const running = new Set<ChildProcess>();
+const dataDirs = new Set<string>();
 process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
+  for (const dir of dataDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 interface Spawned {
@@ -176,6 +178,7 @@ const startCopydesk = async (
   options: StartOptions,
 ): Promise<ServerUnderTest> => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'copydesk-bench-'));
+  dataDirs.add(dataDir);
   const env: Record<string, string> = {
     NODE_ENV: 'test',
     DATA_DIR: dataDir,
@@ -190,6 +193,7 @@ const startCopydesk = async (
   const stop = async () => {
     await s.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
+    dataDirs.delete(dataDir);
   };
   let tokens: string[];
   try {

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { type BenchContext, sleep } from '../lib/context';
 import { percentileOf } from '../lib/histogram';
@@ -42,14 +43,14 @@ export interface ColdJoinRow {
   note: string;
 }
 
-/** Encodes the document after the trace once (cached under the output dir). */
+/** Encodes the document after the trace once (cached in the OS temp dir). */
 export const ensureTraceState = async (
   ctx: BenchContext,
 ): Promise<{ file: string; bytes: number }> => {
   const { opts, pool } = ctx;
   const stat = fs.statSync(opts.traceFile);
   const file = path.join(
-    opts.outDir,
+    os.tmpdir(),
     `copydesk-bench-trace-state-${opts.traceEdits || 'all'}-${stat.size}-${Math.floor(stat.mtimeMs)}.bin`,
   );
   if (!fs.existsSync(file)) {
