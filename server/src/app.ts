@@ -165,8 +165,10 @@ export const startCopydesk = async (options: CopydeskOptions): Promise<Copydesk>
       commentsRouter({ tokens, storage, comments }),
       exportRouter({ tokens, storage, stories }),
     ],
-    readiness: (): Record<string, boolean> =>
-      options.redisUrl ? { redis: desk.presenceHealthy() && bus.healthy() } : {},
+    readiness: (): Record<string, boolean> => ({
+      storageWrites: registry.writesHealthy(),
+      ...(options.redisUrl ? { redis: desk.presenceHealthy() && bus.healthy() } : {}),
+    }),
     metrics: metricsRouter({
       loadedStories: () => registry.loadedCount,
       syncConnections: () => sync.connectionCount,
@@ -214,9 +216,12 @@ export const startCopydesk = async (options: CopydeskOptions): Promise<Copydesk>
   const close = async (): Promise<void> => {
     server.close();
     await desk.close();
+    // Tell clients first and keep reading until they have closed: an edit typed just before a
+    // client saw 1012 is still stored. Only then flush and cut whatever is left.
+    sync.closeAll(CloseCode.serviceRestart, 'server restarting');
+    await sync.whenAllClosed(3_000);
     server.closeAllConnections();
     await registry.flushAll();
-    sync.closeAll(CloseCode.serviceRestart, 'server restarting');
     sync.close();
     registry.close();
     await compactor.close();

@@ -11,15 +11,13 @@ export const SCALE = Math.max(1, Number(process.env.CHAOS_SCALE ?? '1') || 1);
  * Seeds for a test: CHAOS_SEEDS="1,2,3" or CHAOS_SEED=7 replace the defaults, so any failing
  * run is reproduced with the seed it printed.
  */
-export const seedsFor = (defaults: number[]): number[] => {
+export const seedsFor = (defaults: number[], onDemand = defaults.length * SCALE): number[] => {
   const list = process.env.CHAOS_SEEDS ?? process.env.CHAOS_SEED;
   if (list) return list.split(',').map((s) => Number(s.trim()) >>> 0);
-  if (SCALE > 1) {
-    const more: number[] = [];
-    for (let i = 0; i < defaults.length * SCALE; i++) more.push((defaults[0] ?? 1) + i * 7919);
-    return more;
-  }
-  return defaults;
+  if (SCALE === 1) return defaults;
+  const more = [...defaults];
+  for (let i = defaults.length; i < onDemand; i++) more.push(((defaults[0] ?? 1) + i * 7919) >>> 0);
+  return more;
 };
 
 /** mulberry32: small, fast, seedable. */
@@ -161,7 +159,15 @@ export class PrivatePostgres {
 
   /** `mode` fast: clients disconnected, clean stop; immediate: like a crash. */
   stop(mode: 'fast' | 'immediate' = 'fast'): void {
-    PrivatePostgres.run([`${PG_BIN}/pg_ctl`, '-D', path.join(this.dir, 'data'), '-m', mode, '-w', 'stop']);
+    PrivatePostgres.run([
+      `${PG_BIN}/pg_ctl`,
+      '-D',
+      path.join(this.dir, 'data'),
+      '-m',
+      mode,
+      '-w',
+      'stop',
+    ]);
   }
 
   destroy(): void {

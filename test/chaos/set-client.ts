@@ -8,7 +8,7 @@
  * "seen" is a grow-only set. On a connection close it fails over to the next URL, as a load
  * balancer would.
  */
-import { readFields, storyTypes, SYNC_PATH } from '@copydesk/shared';
+import { readFields, SYNC_PATH, storyTypes } from '@copydesk/shared';
 import { WebSocket } from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
@@ -21,6 +21,8 @@ export interface SetClientConfig {
   token: string;
   intervalMs: number;
   seed: number;
+  /** Reconnect even after a 44xx close (the stock client gives up on those). */
+  reconnectAlways?: boolean;
 }
 
 export type ToClient = { type: 'stop-writing' } | { type: 'state' } | { type: 'exit' };
@@ -35,6 +37,8 @@ export type FromClient =
       tokens: string[];
       fields: ReturnType<typeof readFields>;
       written: number;
+      connected: boolean;
+      closeCodes: number[];
     };
 
 const config = JSON.parse(process.env.CHAOS_CLIENT ?? '{}') as SetClientConfig;
@@ -48,8 +52,11 @@ const provider = new WebsocketProvider(wsUrl(), config.storyId, doc, {
   WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
   disableBc: true,
   maxBackoffTime: 300,
+  ...(config.reconnectAlways ? { shouldReconnect: () => true } : {}),
 });
+const closeCodes: number[] = [];
 provider.on('connection-close', (event: CloseEvent | null) => {
+  closeCodes.push(event?.code ?? 0);
   send({ type: 'closed', code: event?.code ?? 0 });
   if (config.urls.length > 1) {
     urlIndex = (urlIndex + 1) % config.urls.length;
@@ -125,6 +132,8 @@ process.on('message', (msg: ToClient) => {
       tokens: tokensOf(readFields(doc)),
       fields: readFields(doc),
       written,
+      connected: provider.wsconnected,
+      closeCodes: closeCodes.slice(-8),
     });
   } else if (msg.type === 'exit') {
     clearInterval(writeTimer);

@@ -21,6 +21,8 @@ export interface RoomRegistryOptions {
   relayBeforeStore?: boolean;
 }
 
+const WRITE_FAILURE_HOLD_MS = 10_000;
+
 /** Loads each story once, shares it among its holders, and unloads it when idle. */
 export class RoomRegistry {
   private readonly rooms = new Map<string, Promise<StoryRoom>>();
@@ -28,7 +30,20 @@ export class RoomRegistry {
   private readonly ready = new Map<string, StoryRoom>();
   private readonly unloadTimers = new Map<string, NodeJS.Timeout>();
 
+  /** When storing edits last failed; cleared by the next successful store. */
+  private lastWriteFailureAt: number | null = null;
+
   constructor(private readonly options: RoomRegistryOptions) {}
+
+  /**
+   * False while storing edits fails (and for a while after the last failure, since no one may
+   * write again until clients come back): `/readyz` reports it, as a plain read cannot.
+   */
+  writesHealthy(now = Date.now()): boolean {
+    return (
+      this.lastWriteFailureAt === null || now - this.lastWriteFailureAt > WRITE_FAILURE_HOLD_MS
+    );
+  }
 
   get loadedCount(): number {
     return this.rooms.size;
@@ -100,9 +115,13 @@ export class RoomRegistry {
         ? {}
         : { maxStoryBytes: this.options.maxStoryBytes }),
       onStored: (r) => {
+        this.lastWriteFailureAt = null;
         if (r.updatesSinceSnapshot >= this.options.compactEveryUpdates) this.compact(r);
       },
-      onFailed: (r) => this.drop(r),
+      onFailed: (r) => {
+        if (!r.poisonedOnly) this.lastWriteFailureAt = Date.now();
+        this.drop(r);
+      },
       ...(this.options.relayBeforeStore ? { relayBeforeStore: true } : {}),
       ...(this.options.bus
         ? { cluster: { bus: this.options.bus, catchUpMs: this.options.catchUpMs ?? 2_000 } }

@@ -17,7 +17,13 @@ import {
   withAccountIdentity,
 } from './awareness-filter';
 import { CloseError } from './close-error';
-import { encodeAwareness, encodeStored, encodeSyncStep2, encodeSyncUpdate } from './messages';
+import {
+  encodeAwareness,
+  encodeStored,
+  encodeSyncStep1,
+  encodeSyncStep2,
+  encodeSyncUpdate,
+} from './messages';
 import { SyncConnection } from './sync-connection';
 import {
   type DocState,
@@ -30,6 +36,9 @@ import {
 export class ServerOrigin {
   constructor(readonly userId: string) {}
 }
+
+/** How long a client may take to answer our sync step 1 after it sent an update with gaps. */
+const RESYNC_ANSWER_MS = 2_000;
 
 /** Origin of edits another instance stored: relayed here, never stored again. */
 const REMOTE = Symbol('remote');
@@ -171,6 +180,11 @@ export class StoryRoom {
     }
   }
 
+  /** The room was dropped because Yjs threw on a validated update, not because storage failed. */
+  get poisonedOnly(): boolean {
+    return this.poisoned;
+  }
+
   /** False once the room must not serve anyone any more (storage failure or a poisoned doc). */
   get usable(): boolean {
     return !this.failed && !this.poisoned;
@@ -226,6 +240,13 @@ export class StoryRoom {
     try {
       summary = validateUpdate(update, this.docState);
     } catch (err) {
+      if (err instanceof UpdateRejectedError && err.reason === 'missing') {
+        // A stock client that types while it reconnects sends new edits before the history we
+        // lack. Not an attack: drop it and ask for everything we are missing (its reply carries
+        // the dropped edit too). Rate limits bound how often this can be asked for.
+        this.requestResync(conn);
+        return 'dropped';
+      }
       if (err instanceof UpdateRejectedError) {
         throw new CloseError(CloseCode.malformed, `rejected update: ${err.message}`);
       }
@@ -260,6 +281,24 @@ export class StoryRoom {
     for (const write of captured) this.queueWrite(write);
     if (leftPending) throw new CloseError(CloseCode.malformed, 'update has missing dependencies');
     return captured.length > 0 ? 'applied' : 'noop';
+  }
+
+  /**
+   * Asks a client for what we lack. A real client answers at once with sync step 2; a client
+   * that does not answer in time, or still sends gaps after answering, is not a y-websocket
+   * client (e.g. forged clocks) and is closed with 4400.
+   */
+  private requestResync(conn: SyncConnection): void {
+    if (conn.resyncAnswered) {
+      throw new CloseError(CloseCode.malformed, 'update depends on content nobody sent');
+    }
+    if (conn.resyncTimer) return;
+    conn.send(encodeSyncStep1(Y.encodeStateVector(this.doc)));
+    conn.resyncTimer = setTimeout(
+      () => conn.close(CloseCode.malformed, 'no answer to a resync request'),
+      RESYNC_ANSWER_MS,
+    );
+    conn.resyncTimer.unref();
   }
 
   /** Refuses growth past maxStoryBytes; the exact size is computed only near the limit. */

@@ -46,6 +46,10 @@ export class SyncConnection {
   /** Awareness clientIDs this connection has claimed; no other connection may use them. */
   readonly clientIds = new Set<number>();
   closed = false;
+  /** Set while we await the client's sync step 2 after asking for what we lack. */
+  resyncTimer: NodeJS.Timeout | null = null;
+  /** The client answered such a request: further gaps are not a reconnect race. */
+  resyncAnswered = false;
   /** Read-only connections may send sync step 1 and awareness only (the rest is dropped). */
   readOnly: boolean;
   readonly wantsAck: boolean;

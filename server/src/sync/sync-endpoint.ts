@@ -236,6 +236,11 @@ export class SyncEndpoint implements LiveSync {
           return room.replySyncStep1(conn, message.stateVector);
         case 'sync-step2':
         case 'sync-update': {
+          if (message.type === 'sync-step2' && conn.resyncTimer) {
+            clearTimeout(conn.resyncTimer);
+            conn.resyncTimer = null;
+            conn.resyncAnswered = true;
+          }
           const outcome = room.applyClientUpdate(conn, message.update);
           if (outcome === 'dropped' && conn.readOnly) {
             this.options.logger.debug(
@@ -360,6 +365,19 @@ export class SyncEndpoint implements LiveSync {
   /** Closes every sync socket (graceful shutdown: 1012 tells clients to come back). */
   closeAll(code: number, reason: string): void {
     for (const ws of this.sockets) ws.close(code, reason);
+  }
+
+  /**
+   * Resolves when every socket has finished closing (or after `timeoutMs`). Frames a client
+   * sent before it saw our close frame are still handled meanwhile, so a shutdown keeps them.
+   */
+  async whenAllClosed(timeoutMs: number): Promise<void> {
+    const open = [...this.sockets].filter((ws) => ws.readyState !== ws.CLOSED);
+    if (open.length === 0) return;
+    await Promise.race([
+      Promise.all(open.map((ws) => new Promise((resolve) => ws.once('close', resolve)))),
+      new Promise((resolve) => setTimeout(resolve, timeoutMs).unref()),
+    ]);
   }
 
   close(): void {
