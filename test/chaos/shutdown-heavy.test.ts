@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createStory, getStory, login } from '../helpers/api';
 import { type RunningServer, startServer } from '../helpers/server';
 import { connectClient, waitFor } from '../helpers/yjs-client';
-import { rng, SCALE, seedsFor, sleep, tokensOf } from './lib';
+import { rng, SCALE, seedsFor, tokensOf } from './lib';
 
 /**
  * SIGTERM while 3 clients type fast: every client sees 1012, and the restarted server has every
@@ -53,9 +53,16 @@ describe('graceful shutdown under heavy typing', () => {
         return { state, stopTyping: () => clearInterval(timer), client };
       });
       await Promise.all(typists.map((t) => t.client.synced()));
-      await sleep(1_500 * Math.min(SCALE, 4) + random.int(0, 500));
+      // Heavy typing first: every typist has written its share before the SIGTERM.
+      const share = 100 * Math.min(SCALE, 4) + random.int(0, 40);
+      await expect
+        .poll(() => Math.min(...typists.map((t) => t.state.n)), { timeout: 30_000 })
+        .toBeGreaterThanOrEqual(share);
       expect(await first.stop()).toBe(0);
-      await sleep(300);
+      // Every typist has seen the close (1012) before we stop it typing.
+      await expect
+        .poll(() => typists.every((t) => t.state.code !== 0), { timeout: 10_000 })
+        .toBe(true);
       for (const t of typists) t.stopTyping();
 
       const second = await startServer({ dataDir: first.dataDir });
