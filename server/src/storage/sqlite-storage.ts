@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Role, StoryStatus } from '@copydesk/shared';
 import Database from 'better-sqlite3';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations';
+import { SqliteSubStore, StatementCache } from './sqlite-statements';
 import type {
   Account,
   ActivityRecord,
@@ -95,10 +96,12 @@ const bytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, 
 export class SqliteStorage implements Storage {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
+  private readonly statements: StatementCache;
 
   constructor(options: { file: string; synchronous?: 'NORMAL' | 'FULL' }) {
     fs.mkdirSync(path.dirname(options.file), { recursive: true });
     this.db = new Database(options.file);
+    this.statements = new StatementCache(this.db);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
     this.db.pragma('busy_timeout = 5000');
@@ -207,16 +210,8 @@ export class SqliteStorage implements Storage {
     return rows.map(toStory);
   }
 
-  private readonly statements = new Map<string, Database.Statement>();
-
-  /** Prepared statements are compiled once: appends run on every keystroke. */
   private stmt(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return this.statements.get(sql);
   }
 
   private get insertUpdate() {
@@ -301,7 +296,7 @@ export class SqliteStorage implements Storage {
 
   /** Version history tables (issue 6); shares this connection. */
   get history(): HistoryStore {
-    this.historyStore ??= new SqliteHistoryStore(this.db);
+    this.historyStore ??= new SqliteHistoryStore(this.db, this.statements);
     return this.historyStore;
   }
 
@@ -310,13 +305,13 @@ export class SqliteStorage implements Storage {
 
   /** Activity feed tables (issue 5); shares this connection. */
   get activity(): ActivityStore {
-    this.activityStore ??= new SqliteActivityStore(this.db);
+    this.activityStore ??= new SqliteActivityStore(this.db, this.statements);
     return this.activityStore;
   }
 
   /** Comment and notification tables (issue 5); shares this connection. */
   get comments(): CommentStore {
-    this.commentStore ??= new SqliteCommentStore(this.db);
+    this.commentStore ??= new SqliteCommentStore(this.db, this.statements);
     return this.commentStore;
   }
 }
@@ -373,20 +368,7 @@ const toSeen = (r: SeenRow): SeenMark => ({
 });
 
 /** SQLite side of the version history (tables `history_*`, see sqlite-migrations.ts). */
-class SqliteHistoryStore implements HistoryStore {
-  private readonly statements = new Map<string, Database.Statement>();
-
-  constructor(private readonly db: Database.Database) {}
-
-  private stmt(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
-  }
-
+class SqliteHistoryStore extends SqliteSubStore implements HistoryStore {
   async latestUpdate(storyId: string): Promise<UpdateInfo | null> {
     const row = this.stmt(
       'SELECT seq, at, user_id FROM updates WHERE story_id = ? ORDER BY seq DESC LIMIT 1',
@@ -613,20 +595,7 @@ const toActivity = (r: ActivityRow): ActivityRecord => ({
 });
 
 /** SQLite side of the activity feed (tables `activity_*`, see sqlite-migrations.ts). */
-class SqliteActivityStore implements ActivityStore {
-  private readonly statements = new Map<string, Database.Statement>();
-
-  constructor(private readonly db: Database.Database) {}
-
-  private stmt(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
-  }
-
+class SqliteActivityStore extends SqliteSubStore implements ActivityStore {
   async getActivityCursor(storyId: string): Promise<number> {
     const row = this.stmt('SELECT upto FROM activity_cursors WHERE story_id = ?').get(storyId) as
       | { upto: number }
@@ -830,20 +799,7 @@ const toNotification = (r: NotificationRow): NotificationRecord => ({
 });
 
 /** SQLite side of comments (tables `comments`, `notifications`, see sqlite-migrations.ts). */
-class SqliteCommentStore implements CommentStore {
-  private readonly statements = new Map<string, Database.Statement>();
-
-  constructor(private readonly db: Database.Database) {}
-
-  private stmt(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
-  }
-
+class SqliteCommentStore extends SqliteSubStore implements CommentStore {
   async insertComment(c: CommentRecord, notifications: NotificationRecord[]): Promise<void> {
     this.db.transaction(() => {
       this.stmt(
