@@ -38,6 +38,7 @@ const EnvSchema = z
     HISTORY_SETTLE_MS: int(10, 60_000),
     HISTORY_MAX_UPDATES: int(1, 500),
     HISTORY_MAX_BURST_MS: int(100, 600_000),
+    HISTORY_MIN_CUT_GAP_MS: int(0, 30_000),
     HISTORY_CHECKPOINT_EVERY: int(1, 500),
 
     /** Benchmark only: relay before storing, to measure what durability costs. */

@@ -41,6 +41,7 @@ const copydesk = await startCopydesk({
     settleMs: env.HISTORY_SETTLE_MS,
     maxUpdatesPerVersion: env.HISTORY_MAX_UPDATES,
     maxBurstMs: env.HISTORY_MAX_BURST_MS,
+    minCutGapMs: env.HISTORY_MIN_CUT_GAP_MS,
     checkpointEvery: env.HISTORY_CHECKPOINT_EVERY,
   },
   unloadAfterMs: env.STORY_UNLOAD_AFTER_MS,

@@ -41,6 +41,8 @@ export const historyEnv = (s: HistorySettings): Record<string, string> => {
   if (s.maxUpdatesPerVersion !== undefined)
     env.HISTORY_MAX_UPDATES = String(s.maxUpdatesPerVersion);
   if (s.maxBurstMs !== undefined) env.HISTORY_MAX_BURST_MS = String(s.maxBurstMs);
+  // Tests that cut by count expect every cut at once unless they ask for a gap.
+  env.HISTORY_MIN_CUT_GAP_MS = String(s.minCutGapMs ?? 0);
   if (s.checkpointEvery !== undefined) env.HISTORY_CHECKPOINT_EVERY = String(s.checkpointEvery);
   return env;
 };
@@ -99,7 +101,7 @@ const startInProcess = async (settings: HistorySettings): Promise<HistoryTestSer
     logger,
     clientDist: path.join(REPO_ROOT, 'client/dist'),
     unloadAfterMs: 1_000,
-    history: settings,
+    history: { minCutGapMs: 0, ...settings },
   });
   const baseUrl = `http://127.0.0.1:${copydesk.port}`;
   return {

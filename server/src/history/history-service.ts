@@ -34,11 +34,10 @@ import type {
   VersionRecord,
 } from '../storage/storage';
 import type { RoomRegistry } from '../sync/room-registry';
-import { ServerOrigin } from '../sync/story-room';
 import { AuthorIndex, runsOfUpdates } from './author-index';
 import { attributeText, compareContents, comparisonUserIds } from './compare';
 import { contentFields, type DocContent, readContent } from './doc-content';
-import { rebuildAt } from './rebuild';
+import { rebuildAt, yieldToEventLoop } from './rebuild';
 import { applyContent, matchesContent } from './restore';
 import type { StorageFeed } from './storage-feed';
 import { describeChanges, summarizeVersion } from './summary';
@@ -51,6 +50,13 @@ export interface HistorySettings {
   maxUpdatesPerVersion?: number;
   /** …or when a burst of editing has lasted this long without settling. Default 10 min. */
   maxBurstMs?: number;
+  /**
+   * A long burst is cut (by count or age) at most this often per story. Without it a fast
+   * typist or a paste-heavy session makes a version every few seconds — noise in the history
+   * panel, and each one is a rebuild. Quiet-time versions (settleMs) are never delayed by it.
+   * Default 30 s.
+   */
+  minCutGapMs?: number;
   /**
    * A version whose state needed more than this many log updates on top of the nearest snapshot
    * gets a snapshot of its own (a checkpoint), so opening it later is one snapshot read.
@@ -71,6 +77,7 @@ export const HISTORY_DEFAULTS: Required<HistorySettings> = {
   settleMs: 60_000,
   maxUpdatesPerVersion: 500,
   maxBurstMs: 10 * 60_000,
+  minCutGapMs: 30_000,
   checkpointEvery: 500,
 };
 
@@ -158,6 +165,8 @@ interface Burst {
   timer: NodeJS.Timeout | null;
   firstAt: number;
   count: number;
+  /** A cut is due but waits for minCutGapMs since the previous one (the timer is that wait). */
+  cutDue: boolean;
 }
 
 interface ResolvedPoint {
@@ -184,6 +193,8 @@ export class HistoryService {
   private readonly indexes = new Lru<AuthorIndex>(32);
   private readonly contents = new Lru<DocContent>(48);
   private readonly bursts = new Map<string, Burst>();
+  /** When each story's last automatic version was started (for minCutGapMs). */
+  private readonly lastCutAt = new Lru<number>(1_000);
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly listeners = new Set<VersionListener>();
   private readonly unsubscribe: (() => void) | null;
@@ -197,6 +208,7 @@ export class HistoryService {
       settleMs: options.settleMs ?? HISTORY_DEFAULTS.settleMs,
       maxUpdatesPerVersion: options.maxUpdatesPerVersion ?? HISTORY_DEFAULTS.maxUpdatesPerVersion,
       maxBurstMs: options.maxBurstMs ?? HISTORY_DEFAULTS.maxBurstMs,
+      minCutGapMs: options.minCutGapMs ?? HISTORY_DEFAULTS.minCutGapMs,
       checkpointEvery: options.checkpointEvery ?? HISTORY_DEFAULTS.checkpointEvery,
     };
     if (!this.storage.history) {
@@ -238,9 +250,11 @@ export class HistoryService {
   /** Background work is tracked so `close()` can wait for it; failures are logged, never thrown. */
   private background(storyId: string, what: string, work: () => Promise<unknown>): void {
     if (this.closed || !this.available) return;
-    const promise = work().catch((err: unknown) =>
-      this.logger.warn({ err, storyId }, `history: ${what} failed`),
-    );
+    // Started on a later turn: storage calls that resolve at once would otherwise chain the
+    // whole rebuild into the turn that stored the edit, ahead of every socket waiting.
+    const promise = yieldToEventLoop()
+      .then(work)
+      .catch((err: unknown) => this.logger.warn({ err, storyId }, `history: ${what} failed`));
     this.inFlight.add(promise);
     void promise.finally(() => this.inFlight.delete(promise));
   }
@@ -253,17 +267,25 @@ export class HistoryService {
     const now = Date.now();
     let burst = this.bursts.get(storyId);
     if (!burst) {
-      burst = { timer: null, firstAt: now, count: 0 };
+      burst = { timer: null, firstAt: now, count: 0, cutDue: false };
       this.bursts.set(storyId, burst);
     }
     burst.count += count;
+    if (burst.cutDue) return; // a cut is already scheduled for when the gap has passed
     if (burst.timer) clearTimeout(burst.timer);
     burst.timer = null;
     if (
       burst.count >= this.settings.maxUpdatesPerVersion ||
       now - burst.firstAt >= this.settings.maxBurstMs
     ) {
-      this.settle(storyId);
+      const wait = (this.lastCutAt.get(storyId) ?? 0) + this.settings.minCutGapMs - now;
+      if (wait <= 0) {
+        this.settle(storyId);
+        return;
+      }
+      burst.cutDue = true;
+      burst.timer = setTimeout(() => this.settle(storyId), wait);
+      burst.timer.unref();
       return;
     }
     burst.timer = setTimeout(() => this.settle(storyId), this.settings.settleMs);
@@ -274,6 +296,7 @@ export class HistoryService {
     const burst = this.bursts.get(storyId);
     if (burst?.timer) clearTimeout(burst.timer);
     this.bursts.delete(storyId);
+    this.lastCutAt.set(storyId, Date.now());
     this.background(storyId, 'automatic version', () =>
       this.recordVersion(storyId, { reason: 'auto' }),
     );
@@ -591,7 +614,7 @@ export class HistoryService {
     const record = await this.version(storyId, vid);
     const target = await this.contentAt(storyId, record.seq);
     const exact = await this.registry.withRoom(storyId, async (room) => {
-      room.doc.transact(() => applyContent(room.doc, target), new ServerOrigin(user.id));
+      room.editAsServer(user.id, (doc) => applyContent(doc, target));
       const ok = matchesContent(room.doc, target);
       await room.whenStoredAsync();
       return ok;
@@ -708,6 +731,7 @@ export class HistoryService {
         const page = await store.loadUpdates(storyId, index.upto, upto, 5_000);
         const last = page[page.length - 1];
         if (!last) break;
+        await yieldToEventLoop(); // a long log is decoded a page per turn
         const runs = runsOfUpdates(page);
         if (await store.appendAuthorRuns(storyId, index.upto, last.seq, runs)) {
           for (const run of runs) index.add(run);

@@ -1,6 +1,10 @@
 import * as Y from 'yjs';
 import type { HistoryStore, StoredUpdate } from '../storage/storage';
 
+/** Lets sockets and timers run between pages of synchronous work (SQLite resolves at once). */
+export const yieldToEventLoop = (): Promise<void> =>
+  new Promise((resolve) => setImmediate(resolve));
+
 /** Updates read from storage per query while rebuilding. */
 const PAGE = 5_000;
 
@@ -38,6 +42,7 @@ export const rebuildAt = async (
     replayed += page.length;
     after = (page[page.length - 1] as StoredUpdate).seq;
     if (page.length < PAGE) break;
+    await yieldToEventLoop();
   }
   doc.transact(() => {
     if (snapshot) Y.applyUpdate(doc, snapshot.state);

@@ -55,6 +55,14 @@ export interface UpdateSummary {
   newStructs: number;
   /** Delete ranges in the update (they may or may not delete anything new). */
   deleteRanges: number;
+  /** Some struct is already (partly) in the document: the update repeats known content. */
+  overlaps: boolean;
+  /** The next clock of every client this update advances, once it is applied. */
+  advanced: Map<number, number>;
+  /** Root type names the update creates. */
+  newRoots: Set<string>;
+  /** The delete set as (client, clock, length) triplets. */
+  deletes: number[];
 }
 
 const malformed = (message: string) => new UpdateRejectedError('malformed', message);
@@ -324,6 +332,7 @@ export const validateUpdate = (update: Uint8Array, doc: DocState): UpdateSummary
     return s;
   };
   let newStructs = 0;
+  let overlaps = false;
   const ids = [...byClient.keys()].sort((a, b) => a - b);
   const nextTarget = (): ClientStructs | null => {
     while (ids.length > 0) {
@@ -363,6 +372,7 @@ export const validateUpdate = (update: Uint8Array, doc: DocState): UpdateSummary
           throw malformed('struct refers to a clock of its own client that does not exist');
         }
       }
+      if (offset > 0) overlaps = true;
       if (offset < head.length) {
         state.set(head.client, head.clock + head.length);
         newStructs++;
@@ -384,7 +394,19 @@ export const validateUpdate = (update: Uint8Array, doc: DocState): UpdateSummary
       throw missing('update deletes content the server does not have');
     }
   }
-  return { bytes: update.byteLength, newStructs, deleteRanges: deletes.length / 3 };
+  const advanced = new Map<number, number>();
+  if (newStructs > 0) {
+    for (const [client, next] of state) if (next > doc.stateOf(client)) advanced.set(client, next);
+  }
+  return {
+    bytes: update.byteLength,
+    newStructs,
+    deleteRanges: deletes.length / 3,
+    overlaps,
+    advanced,
+    newRoots,
+    deletes,
+  };
 };
 
 /** Validates a sync step 1 state vector (`Y.encodeStateVector`) before Yjs decodes it. */
