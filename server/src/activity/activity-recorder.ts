@@ -17,7 +17,7 @@ import type {
   StoryRecord,
 } from '../storage/storage';
 import { iso } from './route-helpers';
-import { newActivityId, StoryTracker } from './story-tracker';
+import { groupRuns, newActivityId, StoryTracker } from './story-tracker';
 import { UserDirectory } from './user-directory';
 
 export interface ActivityLiveEvent {
@@ -206,7 +206,7 @@ export class ActivityRecorder {
       if (updates.length === 0) return true;
       const from = tracker.cursor;
       try {
-        for (const u of updates) tracker.apply(u);
+        for (const run of groupRuns(updates)) tracker.applyRun(run);
       } catch (err) {
         this.dropTracker(storyId);
         throw err;

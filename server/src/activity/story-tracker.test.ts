@@ -2,7 +2,7 @@ import { activitySentence, storyTypes, writeFields } from '@copydesk/shared';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { ActivityRecord, StoredUpdate } from '../storage/storage';
-import { StoryTracker } from './story-tracker';
+import { groupRuns, StoryTracker } from './story-tracker';
 
 const NAMES: Record<string, string> = { ana: 'Ana', ben: 'Ben', carla: 'Carla' };
 const T0 = 1_700_000_000_000;
@@ -279,5 +279,31 @@ describe('StoryTracker', () => {
     expect(next.entries).toHaveLength(1);
     expect(next.entries[0]?.id).toBe(stored[0]?.id);
     expect(next.entries[0]).toMatchObject({ wordsAdded: 2, wordsRemoved: 0 });
+  });
+
+  it('applying runs of keystrokes as one step records the same entries as one by one', () => {
+    const log = new Log();
+    log.as('ana', 0, () => writeFields(log.doc, { headline: 'Peace plan', synopsis: 'Talks.' }));
+    let t = log.type('ben', 1_000, log.t.synopsis, 0, 'Leaders meet in Geneva. ');
+    t = log.type('ana', t, log.t.headline, 0, 'New ');
+    log.as('ana', t, () => log.t.takeaways.push([new Y.Text('Ceasefire holds')]));
+    log.type('ben', t + 200, log.t.synopsis, 0, 'Update: ');
+    const runs = groupRuns(log.updates, 1_000);
+    // Five keystrokes 200 ms apart fit in one run; a change of account always splits one.
+    expect(runs.length).toBeLessThan(log.updates.length / 3);
+    for (const run of runs) expect(new Set(run.map((u) => u.userId)).size).toBe(1);
+
+    const oneByOne = feed(newTracker(), log).entries;
+    const grouped = newTracker();
+    for (const run of runs) grouped.applyRun(run);
+    const stepped = grouped.drain().entries;
+    const shape = (e: ActivityRecord) => [e.userId, e.field, e.kind, e.target, e.wordsAdded];
+    expect(stepped.map(shape)).toEqual(oneByOne.map(shape));
+    expect(sentences(stepped)).toEqual(sentences(oneByOne));
+    // Times are those of a run's last update: off by at most the run's span.
+    for (const [i, e] of stepped.entries()) {
+      expect(Math.abs(e.firstAt - (oneByOne[i]?.firstAt ?? 0))).toBeLessThanOrEqual(1_000);
+      expect(Math.abs(e.lastAt - (oneByOne[i]?.lastAt ?? 0))).toBeLessThanOrEqual(1_000);
+    }
   });
 });

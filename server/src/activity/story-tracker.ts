@@ -211,9 +211,31 @@ export class StoryTracker {
 
   /** Applies the next logged update and records what it changed. */
   apply(u: StoredUpdate): void {
+    this.applyStep([u], u);
+  }
+
+  /**
+   * Applies consecutive logged updates by one account as one step: one Yjs transaction and one
+   * read of each changed field, instead of one per keystroke (a field's text is read whole, so
+   * per-keystroke steps cost O(length) each). The step is dated by its last update; callers
+   * keep runs short (see groupRuns), so an entry's first time is off by at most that span.
+   */
+  applyRun(run: readonly StoredUpdate[]): void {
+    const last = run[run.length - 1];
+    if (!last) return;
+    if (this.fresh || run.length === 1) {
+      for (const u of run) this.applyStep([u], u);
+      return;
+    }
+    this.applyStep(run, last);
+  }
+
+  private applyStep(updates: readonly StoredUpdate[], u: StoredUpdate): void {
     this.lastUsed = Date.now();
     this.touched = new Set();
-    Y.applyUpdate(this.doc, u.update);
+    this.doc.transact(() => {
+      for (const x of updates) Y.applyUpdate(this.doc, x.update);
+    });
     this.cursor = u.seq;
     this.latestAt = Math.max(this.latestAt, u.at);
     if (this.fresh) {
@@ -529,3 +551,26 @@ export class StoryTracker {
     this.doc.destroy();
   }
 }
+
+/**
+ * Splits logged updates into runs a tracker may apply as one step: consecutive, by the same
+ * account, within `spanMs` of the run's first update and at most `maxRun` long.
+ */
+export const groupRuns = (
+  updates: readonly StoredUpdate[],
+  spanMs = 1_000,
+  maxRun = 500,
+): StoredUpdate[][] => {
+  const runs: StoredUpdate[][] = [];
+  let run: StoredUpdate[] = [];
+  for (const u of updates) {
+    const first = run[0];
+    if (first && (first.userId !== u.userId || u.at - first.at > spanMs || run.length >= maxRun)) {
+      runs.push(run);
+      run = [];
+    }
+    run.push(u);
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
+};

@@ -95,12 +95,14 @@ const bytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, 
  */
 export class SqliteStorage implements Storage {
   readonly kind = 'sqlite' as const;
+  readonly sqliteFile: string | undefined;
   private readonly db: Database.Database;
   private readonly statements: StatementCache;
 
   constructor(options: { file: string; synchronous?: 'NORMAL' | 'FULL' }) {
     fs.mkdirSync(path.dirname(options.file), { recursive: true });
     this.db = new Database(options.file);
+    this.sqliteFile = options.file === ':memory:' ? undefined : options.file;
     this.statements = new StatementCache(this.db);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);

@@ -67,6 +67,11 @@ export interface StoryState {
  */
 export interface Storage {
   readonly kind: 'sqlite' | 'postgres';
+  /**
+   * The SQLite file, when another thread may open it read-only (WAL readers never block the
+   * writer): the compaction worker reads the log there instead of on the event loop.
+   */
+  readonly sqliteFile?: string | undefined;
   migrate(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -2,9 +2,15 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from '../logger';
 import type { Storage } from '../storage/storage';
 
+/** Either the parts to merge, or (SQLite) the file the worker reads them from itself. */
+type CompactionJob =
+  | { storyId: string; file: string }
+  | { storyId: string; parts: Uint8Array[]; upto: number };
+
 interface WorkerReply {
   id: number;
   state?: Uint8Array;
+  upto?: number;
   error?: string;
 }
 
@@ -37,16 +43,23 @@ export class Compactor {
     this.queued.delete(storyId);
     const { storage, logger } = this.options;
     try {
-      const state = await storage.loadStoryState(storyId);
-      const last = state.updates.at(-1);
-      if (!last) return;
-      const parts = [
-        ...(state.snapshot ? [state.snapshot.state] : []),
-        ...state.updates.map((u) => u.update),
-      ];
-      const merged = await this.run(parts);
-      await storage.saveSnapshot(storyId, { upto: last.seq, state: merged });
-      logger.debug({ storyId, upto: last.seq, bytes: merged.byteLength }, 'story compacted');
+      const file = storage.sqliteFile;
+      let reply: WorkerReply;
+      if (file) {
+        reply = await this.run({ storyId, file });
+      } else {
+        const state = await storage.loadStoryState(storyId);
+        const last = state.updates.at(-1);
+        if (!last) return;
+        const parts = [
+          ...(state.snapshot ? [state.snapshot.state] : []),
+          ...state.updates.map((u) => u.update),
+        ];
+        reply = await this.run({ storyId, parts, upto: last.seq });
+      }
+      if (!reply.state || !reply.upto) return; // nothing logged since the last snapshot
+      await storage.saveSnapshot(storyId, { upto: reply.upto, state: reply.state });
+      logger.debug({ storyId, upto: reply.upto, bytes: reply.state.byteLength }, 'story compacted');
     } catch (err) {
       logger.warn(
         { err, storyId },
@@ -55,14 +68,14 @@ export class Compactor {
     }
   }
 
-  private run(parts: Uint8Array[]): Promise<Uint8Array> {
+  private run(job: CompactionJob): Promise<WorkerReply> {
     const worker = this.ensureWorker();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.inFlight.set(id, (reply) =>
-        reply.state ? resolve(reply.state) : reject(new Error(reply.error)),
+        reply.error ? reject(new Error(reply.error)) : resolve(reply),
       );
-      worker.postMessage({ id, parts });
+      worker.postMessage({ id, ...job });
     });
   }
 
