@@ -18,6 +18,7 @@ import {
 } from './awareness-filter';
 import { CloseError } from './close-error';
 import { deleteNovelty, QueuedDeletes } from './delete-novelty';
+import { FullStateCache } from './full-state-cache';
 import {
   encodeAwareness,
   encodeStored,
@@ -40,6 +41,9 @@ export class ServerOrigin {
 
 /** How long a client may take to answer our sync step 1 after it sent an update with gaps. */
 const RESYNC_ANSWER_MS = 2_000;
+
+/** Awareness changes within this window go out together (one message per connection). */
+const AWARENESS_COALESCE_MS = 50;
 
 /** Origin of edits another instance stored: relayed here, never stored again. */
 const REMOTE = Symbol('remote');
@@ -83,6 +87,7 @@ export type UpdateOutcome = 'applied' | 'noop' | 'dropped';
 export class StoryRoom {
   private readonly ydoc = new Y.Doc({ gc: true });
   readonly awareness = new Awareness(this.ydoc);
+  private readonly fullState = new FullStateCache(this.ydoc);
   readonly connections = new Set<SyncConnection>();
   /** Connections plus short-lived readers (HTTP); the room unloads at zero. */
   holders = 0;
@@ -97,6 +102,10 @@ export class StoryRoom {
   private readonly queuedState = new Map<number, number>();
   private readonly queuedRoots = new Set<string>();
   private readonly queuedDeletes = new QueuedDeletes();
+  /** Awareness changes not yet sent (to connections / to other instances). */
+  private readonly awarenessChanged = new Set<number>();
+  private readonly awarenessToPublish = new Set<number>();
+  private awarenessTimer: NodeJS.Timeout | null = null;
   private writing = false;
   private storedWaiters: (() => void)[] = [];
   private readonly clientOwners = new Map<number, SyncConnection>();
@@ -430,7 +439,12 @@ export class StoryRoom {
     const vector = stateVector.slice();
     const reply = () => {
       if (this.poisoned || this.failed) return;
-      conn.send(encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, vector)));
+      const doc = this.doc;
+      conn.send(
+        FullStateCache.isEmptyStateVector(vector)
+          ? this.fullState.frame()
+          : encodeSyncStep2(Y.encodeStateAsUpdate(doc, vector)),
+      );
     };
     if (this.options.relayBeforeStore) reply();
     else this.whenStored(reply);
@@ -574,35 +588,65 @@ export class StoryRoom {
     change: { added: number[]; updated: number[]; removed: number[] },
     origin: unknown,
   ): void => {
-    const changed = [...change.added, ...change.updated, ...change.removed];
-    if (changed.length === 0) return;
-    const entries: AwarenessEntry[] = changed.map((clientId) => ({
-      clientId,
-      clock: this.awareness.meta.get(clientId)?.clock ?? 0,
-      state: (this.awareness.getStates().get(clientId) as AwarenessEntry['state']) ?? null,
-    }));
-    const update = encodeAwarenessUpdate(entries);
-    if (origin !== REMOTE) this.cluster?.publishAwareness(update);
-    const frame = encodeAwareness(update);
+    const local = origin !== REMOTE;
+    for (const ids of [change.added, change.updated, change.removed]) {
+      for (const clientId of ids) {
+        this.awarenessChanged.add(clientId);
+        if (local) this.awarenessToPublish.add(clientId);
+      }
+    }
+    if (this.awarenessChanged.size === 0 || this.awarenessTimer) return;
+    this.awarenessTimer = setTimeout(this.flushAwareness, AWARENESS_COALESCE_MS);
+    this.awarenessTimer.unref();
+  };
+
+  /**
+   * Sends every awareness change of the last AWARENESS_COALESCE_MS as one message per
+   * connection. Relaying each client's renewal one by one is O(clients²) messages when a crowd
+   * connects at once (the peers' tail in the 1×10×200 benchmark); caret moves can wait 50 ms.
+   */
+  private readonly flushAwareness = (): void => {
+    this.awarenessTimer = null;
+    const entries = this.awarenessEntries(this.awarenessChanged);
+    const published = this.awarenessEntries(this.awarenessToPublish);
+    this.awarenessChanged.clear();
+    this.awarenessToPublish.clear();
+    if (published.length > 0) this.cluster?.publishAwareness(encodeAwarenessUpdate(published));
+    if (entries.length === 0) return;
+    const frame = encodeAwareness(encodeAwarenessUpdate(entries));
     // The sender gets its own renewal back too: y-websocket clients treat 30 s of
     // silence as a dead connection, and a lone editor hears nothing else.
     for (const conn of this.connections) conn.send(frame);
   };
 
+  private awarenessEntries(clientIds: Iterable<number>): AwarenessEntry[] {
+    const states = this.awareness.getStates();
+    const entries: AwarenessEntry[] = [];
+    for (const clientId of clientIds) {
+      entries.push({
+        clientId,
+        clock: this.awareness.meta.get(clientId)?.clock ?? 0,
+        state: (states.get(clientId) as AwarenessEntry['state']) ?? null,
+      });
+    }
+    return entries;
+  }
+
   /** Full awareness for a newcomer. */
   awarenessSnapshot(): Uint8Array | null {
     const states = this.awareness.getStates();
     if (states.size === 0) return null;
-    const entries: AwarenessEntry[] = [...states.keys()].map((clientId) => ({
-      clientId,
-      clock: this.awareness.meta.get(clientId)?.clock ?? 0,
-      state: (states.get(clientId) as AwarenessEntry['state']) ?? null,
-    }));
-    return encodeAwareness(encodeAwarenessUpdate(entries));
+    return encodeAwareness(encodeAwarenessUpdate(this.awarenessEntries(states.keys())));
   }
 
   destroy(): void {
+    if (this.awarenessTimer) {
+      // Departures still reach the other instances (no ghost until their timeout).
+      clearTimeout(this.awarenessTimer);
+      this.flushAwareness();
+    }
     this.cluster?.close();
+    this.fullState.destroy();
     this.awareness.destroy();
     this.ydoc.destroy();
   }
