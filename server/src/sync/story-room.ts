@@ -1,4 +1,6 @@
+import { isDeepStrictEqual } from 'node:util';
 import {
+  type AwarenessState,
   CloseCode,
   canEditStory,
   type PublicUser,
@@ -13,6 +15,7 @@ import type { Logger } from '../logger';
 import type { LoggedUpdate, Storage } from '../storage/storage';
 import {
   type AwarenessEntry,
+  awarenessUserOf,
   encodeAwarenessUpdate,
   withAccountIdentity,
 } from './awareness-filter';
@@ -106,6 +109,8 @@ export class StoryRoom {
   private readonly awarenessChanged = new Set<number>();
   private readonly awarenessToPublish = new Set<number>();
   private awarenessTimer: NodeJS.Timeout | null = null;
+  /** One user block per account shown in this story's awareness (see applyOwnedAwareness). */
+  private readonly userBlocks = new Map<string, NonNullable<AwarenessState['user']>>();
   private writing = false;
   private storedWaiters: (() => void)[] = [];
   private readonly clientOwners = new Map<number, SyncConnection>();
@@ -257,7 +262,7 @@ export class StoryRoom {
       entries.push(withAccountIdentity({ clientId, clock, state }, user));
     }
     if (entries.length > 0) {
-      applyAwarenessUpdate(this.awareness, encodeAwarenessUpdate(entries), conn);
+      this.applyOwnedAwareness(conn, entries);
     }
   }
 
@@ -471,8 +476,31 @@ export class StoryRoom {
       accepted.push(withAccountIdentity(entry, conn.user));
     }
     if (accepted.length > 0) {
-      applyAwarenessUpdate(this.awareness, encodeAwarenessUpdate(accepted), conn);
+      this.applyOwnedAwareness(conn, accepted);
     }
+  }
+
+  /**
+   * Applies entries stamped with `conn`'s account through y-protocols, then points each stored
+   * state at one shared copy of the account's user block: hundreds of connections of a few
+   * accounts otherwise each keep their own parsed copy of the same six strings.
+   */
+  private applyOwnedAwareness(conn: SyncConnection, entries: AwarenessEntry[]): void {
+    applyAwarenessUpdate(this.awareness, encodeAwarenessUpdate(entries), conn);
+    const shared = this.sharedUserBlock(conn.user);
+    const states = this.awareness.getStates();
+    for (const { clientId } of entries) {
+      const state = states.get(clientId) as AwarenessState | undefined;
+      if (state?.user && isDeepStrictEqual(state.user, shared)) state.user = shared;
+    }
+  }
+
+  private sharedUserBlock(user: PublicUser): NonNullable<AwarenessState['user']> {
+    const fresh = awarenessUserOf(user);
+    const known = this.userBlocks.get(user.id);
+    if (known && isDeepStrictEqual(known, fresh)) return known;
+    this.userBlocks.set(user.id, fresh);
+    return fresh;
   }
 
   /** Calls `fn` as soon as the document holds nothing that is not yet stored. */

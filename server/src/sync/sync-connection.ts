@@ -1,6 +1,8 @@
 import type { PublicUser } from '@copydesk/shared';
 import { WebSocket } from 'ws';
 
+const monotonicNow = (): number => performance.now();
+
 /** A token bucket: `rate` tokens per second, at most `burst` saved up. */
 export class TokenBucket {
   private tokens: number;
@@ -9,7 +11,7 @@ export class TokenBucket {
   constructor(
     private readonly rate: number,
     private readonly burst: number,
-    private readonly now: () => number = performance.now.bind(performance),
+    private readonly now: () => number = monotonicNow,
   ) {
     this.tokens = burst;
     this.last = this.now();
@@ -33,10 +35,13 @@ export interface SyncConnectionOptions {
   sessionId: string;
   /** Token expiry, ms since epoch: the connection is closed with 4401 after it. */
   expiresAt: number;
-  /** Unsent bytes allowed to queue up for this connection before it is dropped. */
-  maxBufferedBytes: number;
-  messagesPerSecond: number;
-  messageBurst: number;
+  /** Shared by every connection of an endpoint (nothing per connection). */
+  limits: {
+    /** Unsent bytes allowed to queue up for this connection before it is dropped. */
+    maxBufferedBytes: number;
+    messagesPerSecond: number;
+    messageBurst: number;
+  };
   /** Called once when the connection is dropped for being too slow to read. */
   onSlow?: (conn: SyncConnection, buffered: number) => void;
 }
@@ -56,18 +61,23 @@ export class SyncConnection {
   readonly sessionId: string;
   expiresAt: number;
   private readonly bucket: TokenBucket;
+  private readonly limits: SyncConnectionOptions['limits'];
+  private readonly onSlow: SyncConnectionOptions['onSlow'];
 
   constructor(
     private readonly ws: WebSocket,
     /** The account as of the last check (role and name may change while connected). */
     public user: PublicUser,
-    private readonly options: SyncConnectionOptions,
+    readonly storyId: string,
+    options: SyncConnectionOptions,
   ) {
     this.readOnly = options.readOnly;
     this.wantsAck = options.wantsAck;
     this.sessionId = options.sessionId;
     this.expiresAt = options.expiresAt;
-    this.bucket = new TokenBucket(options.messagesPerSecond, options.messageBurst);
+    this.limits = options.limits;
+    this.onSlow = options.onSlow;
+    this.bucket = new TokenBucket(options.limits.messagesPerSecond, options.limits.messageBurst);
   }
 
   /** Counts one inbound message against the rate limit; false when over it. */
@@ -79,11 +89,11 @@ export class SyncConnection {
     if (this.closed || this.ws.readyState !== WebSocket.OPEN) return;
     this.ws.send(frame, { binary: true });
     const buffered = this.ws.bufferedAmount;
-    if (buffered > this.options.maxBufferedBytes) {
+    if (buffered > this.limits.maxBufferedBytes) {
       // A close frame would queue behind the backlog it cannot drain: drop the socket now and
       // let the client resync (sync step 1/2) when it reconnects.
       this.closed = true;
-      this.options.onSlow?.(this, buffered);
+      this.onSlow?.(this, buffered);
       this.ws.terminate();
     }
   }

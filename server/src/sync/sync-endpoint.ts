@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { CloseCode, isStoryId, type StoryStatus, SYNC_PATH } from '@copydesk/shared';
-import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import * as Y from 'yjs';
 import { toPublicUser } from '../auth/accounts';
 import { authenticateToken, sessionStillValid } from '../auth/sessions';
@@ -47,9 +47,26 @@ const toBytes = (data: RawData): Uint8Array => {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 };
 
-interface Live {
-  room: StoryRoom;
+/**
+ * Everything the endpoint keeps per socket, in one object: the listeners are shared by all
+ * sockets (no closures per connection), so an idle connection costs little more than ws's own.
+ */
+interface SocketState {
+  /** Frames that arrived while the upgrade was being authenticated. */
+  early: { data: RawData; isBinary: boolean }[] | null;
+  /** The account counted against the per-account connection limit, until the socket closes. */
+  countedUser: string | null;
+  conn: SyncConnection | null;
+  room: StoryRoom | null;
   passwordVersion: string;
+}
+
+/** ws closes with 1009 (Message Too Big) itself when `maxPayload` is exceeded; we say 4413. */
+class SyncSocket extends WebSocket {
+  override close(code?: number, reason?: string | Buffer): void {
+    if (code === 1009) super.close(CloseCode.tooLarge, 'frame too large');
+    else super.close(code, reason);
+  }
 }
 
 /**
@@ -60,8 +77,7 @@ interface Live {
  */
 export class SyncEndpoint implements LiveSync {
   private readonly wss: WebSocketServer;
-  private readonly sockets = new Set<WebSocket>();
-  private readonly live = new Map<SyncConnection, Live>();
+  private readonly sockets = new Map<WebSocket, SocketState>();
   /** Open (or opening) authenticated connections per account. */
   private readonly perUser = new Map<string, number>();
   private recheckTimer: NodeJS.Timeout | null = null;
@@ -72,8 +88,55 @@ export class SyncEndpoint implements LiveSync {
       noServer: true,
       maxPayload: options.limits.maxFrameBytes,
       perMessageDeflate: false,
+      WebSocket: SyncSocket,
     });
+    const endpoint = this;
+    this.onSocketMessage = function (this: WebSocket, data: RawData, isBinary: boolean) {
+      endpoint.socketMessage(this, data, isBinary);
+    };
+    this.onSocketClose = function (this: WebSocket) {
+      endpoint.socketClosed(this);
+    };
+    this.onSocketError = (err: Error) => options.logger.debug({ err }, 'sync socket error');
     this.scheduleRecheck();
+  }
+
+  private readonly onSocketMessage: (this: WebSocket, data: RawData, isBinary: boolean) => void;
+  private readonly onSocketClose: (this: WebSocket) => void;
+  private readonly onSocketError: (err: Error) => void;
+
+  private socketMessage(ws: WebSocket, data: RawData, isBinary: boolean): void {
+    const state = this.sockets.get(ws);
+    if (!state) return;
+    if (state.conn && state.room && state.early === null) {
+      this.onMessage(state.room, state.conn, data, isBinary);
+      return;
+    }
+    state.early ??= [];
+    if (state.early.length >= MAX_EARLY_FRAMES) return ws.close(CloseCode.rateLimited, 'slow down');
+    state.early.push({ data, isBinary });
+  }
+
+  private socketClosed(ws: WebSocket): void {
+    const state = this.sockets.get(ws);
+    if (!state) return;
+    this.sockets.delete(ws);
+    this.uncount(state);
+    const { conn, room } = state;
+    if (conn && room) {
+      conn.closed = true;
+      room.leave(conn);
+      this.options.registry.release(room);
+    }
+  }
+
+  private uncount(state: SocketState): void {
+    const userId = state.countedUser;
+    if (userId === null) return;
+    state.countedUser = null;
+    const n = (this.perUser.get(userId) ?? 1) - 1;
+    if (n > 0) this.perUser.set(userId, n);
+    else this.perUser.delete(userId);
   }
 
   get connectionCount(): number {
@@ -85,24 +148,12 @@ export class SyncEndpoint implements LiveSync {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (!url.pathname.startsWith(`${SYNC_PATH}/`)) return false;
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      SyncEndpoint.reportOversizeAs4413(ws);
       this.accept(ws, req, url).catch((err: unknown) => {
         this.options.logger.error({ err }, 'sync upgrade failed');
         ws.close(CloseCode.storageUnavailable, 'server error');
       });
     });
     return true;
-  }
-
-  /**
-   * ws enforces `maxPayload` itself and closes with 1009 (Message Too Big) before any handler
-   * runs; the Copydesk contract says 4413. ws makes that close through the socket's own
-   * `close()`, so the instance method is wrapped to translate the code.
-   */
-  private static reportOversizeAs4413(ws: WebSocket): void {
-    const close = ws.close.bind(ws);
-    ws.close = (code?: number, reason?: string | Buffer) =>
-      code === 1009 ? close(CloseCode.tooLarge, 'frame too large') : close(code, reason);
   }
 
   private originAllowed(req: IncomingMessage): boolean {
@@ -118,20 +169,17 @@ export class SyncEndpoint implements LiveSync {
 
   private async accept(ws: WebSocket, req: IncomingMessage, url: URL): Promise<void> {
     const { logger, limits } = this.options;
-    this.sockets.add(ws);
-    const early: { data: RawData; isBinary: boolean }[] = [];
-    let handler: ((data: RawData, isBinary: boolean) => void) | null = null;
-    let onClose: (() => void) | null = null;
-    ws.on('message', (data, isBinary) => {
-      if (handler) return handler(data, isBinary);
-      if (early.length >= MAX_EARLY_FRAMES) return ws.close(CloseCode.rateLimited, 'slow down');
-      early.push({ data, isBinary });
-    });
-    ws.on('close', () => {
-      this.sockets.delete(ws);
-      onClose?.();
-    });
-    ws.on('error', (err) => logger.debug({ err }, 'sync socket error'));
+    const state: SocketState = {
+      early: null,
+      countedUser: null,
+      conn: null,
+      room: null,
+      passwordVersion: '',
+    };
+    this.sockets.set(ws, state);
+    ws.on('message', this.onSocketMessage);
+    ws.on('close', this.onSocketClose);
+    ws.on('error', this.onSocketError);
 
     let storyId: string;
     try {
@@ -161,15 +209,7 @@ export class SyncEndpoint implements LiveSync {
       return ws.close(CloseCode.rateLimited, 'too many connections');
     }
     this.perUser.set(user.id, open + 1);
-    let counted = true;
-    const uncount = () => {
-      if (!counted) return;
-      counted = false;
-      const n = (this.perUser.get(user.id) ?? 1) - 1;
-      if (n > 0) this.perUser.set(user.id, n);
-      else this.perUser.delete(user.id);
-    };
-    onClose = uncount;
+    state.countedUser = user.id;
 
     if (!(await this.options.storage.getStory(storyId))) {
       ws.close(CloseCode.unknownStory, 'unknown story');
@@ -185,39 +225,41 @@ export class SyncEndpoint implements LiveSync {
       ws.close(CloseCode.storageUnavailable, 'storage unavailable');
       return;
     }
-    const conn = new SyncConnection(ws, user, {
+    const conn = new SyncConnection(ws, user, storyId, {
       readOnly: !room.canWrite(user),
       wantsAck: url.searchParams.get('ack') === '1',
       sessionId: session.claims.sessionId,
       expiresAt: session.claims.expiresAt * 1000,
-      maxBufferedBytes: limits.maxBufferedBytes,
-      messagesPerSecond: limits.messagesPerSecond,
-      messageBurst: limits.messageBurst,
-      onSlow: (c, buffered) =>
-        logger.warn(
-          { storyId, user: c.user.username, buffered },
-          'dropped a slow sync connection (outbound buffer full)',
-        ),
+      limits,
+      onSlow: this.onSlow,
     });
     room.join(conn);
-    this.live.set(conn, { room, passwordVersion: session.claims.passwordVersion });
-    onClose = () => {
+    state.conn = conn;
+    state.room = room;
+    state.passwordVersion = session.claims.passwordVersion;
+    // Closed while the story loaded: the close handler ran before conn/room were set.
+    if (!this.sockets.has(ws) || ws.readyState !== ws.OPEN) {
       conn.closed = true;
-      this.live.delete(conn);
-      uncount();
       room.leave(conn);
       this.options.registry.release(room);
-    };
-    if (ws.readyState !== ws.OPEN) return onClose();
+      return;
+    }
     if (!room.usable) return conn.close(CloseCode.serviceRestart, 'story reloading');
     logger.debug({ storyId, user: user.username, readOnly: conn.readOnly }, 'sync connection open');
 
     conn.send(encodeSyncStep1(Y.encodeStateVector(room.doc)));
     const awareness = room.awarenessSnapshot();
     if (awareness) conn.send(awareness);
-    handler = (data, isBinary) => this.onMessage(room, conn, data, isBinary);
-    for (const m of early.splice(0)) handler(m.data, m.isBinary);
+    const early = state.early;
+    state.early = null;
+    for (const m of early ?? []) this.onMessage(room, conn, m.data, m.isBinary);
   }
+
+  private readonly onSlow = (conn: SyncConnection, buffered: number): void =>
+    this.options.logger.warn(
+      { storyId: conn.storyId, user: conn.user.username, buffered },
+      'dropped a slow sync connection (outbound buffer full)',
+    );
 
   private onMessage(room: StoryRoom, conn: SyncConnection, data: RawData, isBinary: boolean): void {
     if (conn.closed) return;
@@ -290,8 +332,9 @@ export class SyncEndpoint implements LiveSync {
   }
 
   sessionRefreshed(sessionId: string, expiresAt: number): void {
-    for (const conn of this.live.keys()) {
-      if (conn.sessionId === sessionId) conn.expiresAt = Math.max(conn.expiresAt, expiresAt * 1000);
+    for (const { conn } of this.sockets.values()) {
+      if (conn && conn.sessionId === sessionId)
+        conn.expiresAt = Math.max(conn.expiresAt, expiresAt * 1000);
     }
   }
 
@@ -311,25 +354,27 @@ export class SyncEndpoint implements LiveSync {
   async recheck(): Promise<void> {
     const { storage, logger, registry } = this.options;
     const now = Date.now();
-    const byUser = new Map<string, SyncConnection[]>();
-    for (const conn of this.live.keys()) {
+    const byUser = new Map<string, SocketState[]>();
+    for (const state of this.sockets.values()) {
+      const conn = state.conn;
+      if (!conn || conn.closed) continue;
       if (conn.expiresAt <= now) {
         logger.info({ user: conn.user.username }, 'closing sync connection: session expired');
         conn.close(CloseCode.unauthenticated, 'session expired');
         continue;
       }
       const list = byUser.get(conn.user.id);
-      if (list) list.push(conn);
-      else byUser.set(conn.user.id, [conn]);
+      if (list) list.push(state);
+      else byUser.set(conn.user.id, [state]);
     }
-    for (const [userId, conns] of byUser) {
+    for (const [userId, states] of byUser) {
       const account = await storage.findAccountById(userId);
-      for (const conn of conns) {
-        const live = this.live.get(conn);
-        if (!live || conn.closed) continue;
+      for (const live of states) {
+        const { conn, room } = live;
+        if (!conn || !room || conn.closed) continue;
         if (!sessionStillValid(live, account)) {
           logger.info(
-            { user: conn.user.username, storyId: live.room.id },
+            { user: conn.user.username, storyId: room.id },
             'closing sync connection: account disabled or password changed',
           );
           conn.close(CloseCode.unauthenticated, 'account not active');
@@ -341,13 +386,13 @@ export class SyncEndpoint implements LiveSync {
           user.displayName !== conn.user.displayName ||
           user.color !== conn.user.color
         ) {
-          live.room.updateUser(conn, user);
+          room.updateUser(conn, user);
           logger.info(
             {
               user: user.username,
               role: user.role,
               readOnly: conn.readOnly,
-              storyId: live.room.id,
+              storyId: room.id,
             },
             'account changed on an open sync connection',
           );
@@ -364,7 +409,7 @@ export class SyncEndpoint implements LiveSync {
 
   /** Closes every sync socket (graceful shutdown: 1012 tells clients to come back). */
   closeAll(code: number, reason: string): void {
-    for (const ws of this.sockets) ws.close(code, reason);
+    for (const ws of this.sockets.keys()) ws.close(code, reason);
   }
 
   /**
@@ -372,7 +417,7 @@ export class SyncEndpoint implements LiveSync {
    * sent before it saw our close frame are still handled meanwhile, so a shutdown keeps them.
    */
   async whenAllClosed(timeoutMs: number): Promise<void> {
-    const open = [...this.sockets].filter((ws) => ws.readyState !== ws.CLOSED);
+    const open = [...this.sockets.keys()].filter((ws) => ws.readyState !== ws.CLOSED);
     if (open.length === 0) return;
     await Promise.race([
       Promise.all(open.map((ws) => new Promise((resolve) => ws.once('close', resolve)))),
@@ -383,7 +428,7 @@ export class SyncEndpoint implements LiveSync {
   close(): void {
     this.closed = true;
     if (this.recheckTimer) clearTimeout(this.recheckTimer);
-    for (const ws of this.sockets) ws.terminate();
+    for (const ws of this.sockets.keys()) ws.terminate();
     this.wss.close();
   }
 }
