@@ -8,6 +8,7 @@ import {
   type LatestActivityResponse,
   type StoryActivityResponse,
 } from '@copydesk/shared';
+import { yieldToEventLoop } from '../history/rebuild';
 import type { Logger } from '../logger';
 import type {
   ActivityRecord,
@@ -141,6 +142,9 @@ export class ActivityRecorder {
       (id) => (this.lastRun.get(id) ?? 0) + this.minIntervalMs <= now,
     );
     for (const id of due) {
+      // SQLite answers at once: without a turn between stories, a round over many busy stories
+      // is one long stretch of the event loop that every editor's keystroke waits behind.
+      await yieldToEventLoop();
       if (this.closed) return;
       this.dirty.delete(id);
       this.lastRun.set(id, Date.now());
