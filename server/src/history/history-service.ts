@@ -374,6 +374,9 @@ export class HistoryService {
           ? ((await store.loadUpdates(storyId, 0, END_OF_LOG, 1))[0] ?? null)
           : await store.latestUpdate(storyId);
       const seq = latest?.seq ?? 0;
+      // Right after the read (no turn in between with SQLite): if the live room holds exactly
+      // the log up to seq, its document is the version — no rebuild on the event loop.
+      await this.cacheLiveContent(storyId, seq);
       const versions = await store.listVersions(storyId);
       const previous = versions[versions.length - 1] ?? null;
       if (input.reason === 'auto' && (previous?.seq ?? 0) >= seq) return null;
@@ -696,6 +699,23 @@ export class HistoryService {
   }
 
   /* ---------------- internals ---------------- */
+
+  /**
+   * Caches the content at `seq` from the live room when it holds exactly the log up to `seq`,
+   * and checkpoints it (a snapshot at `seq`) when the room has stored many updates since the
+   * last snapshot, so the version still opens from one snapshot later.
+   */
+  private async cacheLiveContent(storyId: string, seq: number): Promise<void> {
+    const key = `${storyId}@${seq}`;
+    if (seq <= 0 || this.contents.get(key)) return;
+    const room = this.registry.loaded(storyId);
+    if (room?.exactStoredPoint() !== seq) return;
+    this.contents.set(key, readContent(room.doc));
+    if (room.updatesSinceSnapshot < this.settings.checkpointEvery) return;
+    const state = Y.encodeStateAsUpdate(room.doc);
+    await this.storage.saveSnapshot(storyId, { upto: seq, state });
+    this.logger.debug({ storyId, upto: seq, bytes: state.byteLength }, 'history checkpoint');
+  }
 
   /** The story's content after update `seq`, rebuilt from stored data (cached: it never changes). */
   private async contentAt(storyId: string, seq: number, checkpoint = false): Promise<DocContent> {

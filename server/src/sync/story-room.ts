@@ -112,6 +112,8 @@ export class StoryRoom {
   /** One user block per account shown in this story's awareness (see applyOwnedAwareness). */
   private readonly userBlocks = new Map<string, NonNullable<AwarenessState['user']>>();
   private writing = false;
+  /** The last log position this room loaded or stored. */
+  private storedThrough = 0;
   private storedWaiters: (() => void)[] = [];
   private readonly clientOwners = new Map<number, SyncConnection>();
   /** An upper bound of the encoded document size; recomputed exactly when near the limit. */
@@ -175,7 +177,8 @@ export class StoryRoom {
         for (const part of parts) Y.applyUpdate(this.ydoc, part);
       });
     }
-    this.cluster?.loaded(state.updates.at(-1)?.seq ?? state.snapshot?.upto ?? 0);
+    this.storedThrough = state.updates.at(-1)?.seq ?? state.snapshot?.upto ?? 0;
+    this.cluster?.loaded(this.storedThrough);
   }
 
   /**
@@ -503,6 +506,16 @@ export class StoryRoom {
     return fresh;
   }
 
+  /**
+   * The log position the document holds exactly — every stored update up to it and nothing
+   * else — or null when that is not known right now (unstored edits, or other instances write
+   * to this story too). History reads versions from here instead of rebuilding them.
+   */
+  exactStoredPoint(): number | null {
+    if (!this.usable || this.cluster || this.writing || this.pending.length > 0) return null;
+    return this.storedThrough;
+  }
+
   /** Calls `fn` as soon as the document holds nothing that is not yet stored. */
   whenStored(fn: () => void): void {
     if (this.pending.length === 0 && !this.writing) fn();
@@ -538,6 +551,7 @@ export class StoryRoom {
     try {
       const headline = this.ydoc.getText('headline').toString().slice(0, 300);
       lastSeq = await this.options.storage.appendUpdates(this.id, batch, headline);
+      this.storedThrough = lastSeq;
     } catch (err) {
       this.writing = false;
       this.fail(err);
