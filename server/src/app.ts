@@ -35,6 +35,8 @@ export interface CopydeskOptions {
   databaseUrl?: string;
   unloadAfterMs?: number;
   compactEveryUpdates?: number;
+  /** ACTIVITY_IDLE_MS: see ActivityRecorderOptions.idleMs. */
+  activityIdleMs?: number;
   storage?: Storage;
   security?: SecurityOptions;
   /** Presence, desk events and cross-instance Yjs go through Redis when set. */
@@ -127,7 +129,11 @@ export const startCopydesk = async (options: CopydeskOptions): Promise<Copydesk>
   });
   const stories = new StoryService(storage, registry);
   const history = new HistoryService({ storage, registry, logger, feed, ...options.history });
-  const activity = new ActivityRecorder({ storage, logger });
+  const activity = new ActivityRecorder({
+    storage,
+    logger,
+    ...(options.activityIdleMs === undefined ? {} : { idleMs: options.activityIdleMs }),
+  });
   feed.subscribe(activity);
   const comments = new CommentService({
     storage,
@@ -173,6 +179,9 @@ export const startCopydesk = async (options: CopydeskOptions): Promise<Copydesk>
       loadedStories: () => registry.loadedCount,
       syncConnections: () => sync.connectionCount,
       deskConnections: () => desk.connectionCount(),
+      activityWorkingCopies: () => activity.workingCopies,
+      awarenessStates: () =>
+        registry.readyRooms().reduce((n, room) => n + room.awareness.getStates().size, 0),
     }),
   });
   const server = http.createServer(app);

@@ -19,6 +19,8 @@ const EnvSchema = z
       .default('info'),
     STORY_UNLOAD_AFTER_MS: z.coerce.number().int().min(0).default(30_000),
     COMPACT_EVERY_UPDATES: z.coerce.number().int().min(10).default(2_000),
+    /** The activity feed drops a story's working copy after this long without edits. */
+    ACTIVITY_IDLE_MS: int(100, 300_000),
     CLIENT_DIST: z.string().optional(),
 
     // Redis: presence, desk events and Yjs updates across instances (docs/ARCHITECTURE.md).

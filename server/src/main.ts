@@ -46,6 +46,7 @@ const copydesk = await startCopydesk({
   },
   unloadAfterMs: env.STORY_UNLOAD_AFTER_MS,
   compactEveryUpdates: env.COMPACT_EVERY_UPDATES,
+  activityIdleMs: env.ACTIVITY_IDLE_MS,
   security: {
     tokenTtlSeconds: env.TOKEN_TTL_SECONDS,
     sessionMaxSeconds: env.SESSION_MAX_SECONDS,

@@ -23,14 +23,21 @@ export interface Cluster {
  * prefix — the docker-compose topology without Docker. Everything is removed by `stop()`.
  */
 export const startCluster = async (
-  options: { instances?: number; redisUrl?: string; env?: Record<string, string> } = {},
+  options: {
+    instances?: number;
+    redisUrl?: string;
+    env?: Record<string, string>;
+    /** A private PostgreSQL (test/chaos/lib.ts) instead of the shared one at 5432. */
+    adminUrl?: string;
+  } = {},
 ): Promise<Cluster> => {
+  const adminUrl = options.adminUrl ?? ADMIN_URL;
   const name = `copydesk_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
-  const databaseUrl = ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
+  const databaseUrl = adminUrl.replace(/\/[^/]*$/, `/${name}`);
   const redisUrl = options.redisUrl ?? SHARED_REDIS_URL;
   const keyPrefix = `cdtest:${randomBytes(4).toString('hex')}:`;
   const authSecret = randomBytes(32).toString('hex');
@@ -69,7 +76,7 @@ export const startCluster = async (
     stop: async () => {
       await Promise.all(servers.map((s) => s.kill()));
       await pool.end();
-      const cleanup = new pg.Client({ connectionString: ADMIN_URL });
+      const cleanup = new pg.Client({ connectionString: adminUrl });
       await cleanup.connect();
       await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await cleanup.end();

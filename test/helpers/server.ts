@@ -18,6 +18,8 @@ export interface ServerOptions {
   env?: Record<string, string>;
   /** Variables to remove from the inherited environment (e.g. AUTH_SECRET). */
   unsetEnv?: string[];
+  /** Extra node flags before the entry point, e.g. `--inspect=127.0.0.1:0` for heap reads. */
+  nodeArgs?: string[];
 }
 
 export interface RunningServer {
@@ -30,6 +32,8 @@ export interface RunningServer {
   readonly process: ChildProcess;
   /** Log lines (pino JSON) seen so far. */
   readonly logs: string[];
+  /** Everything the process wrote to stderr so far (the inspector prints its URL there). */
+  stderr(): string;
   /** Resolves with the first log entry (past or future) that matches. */
   waitForLog(match: (entry: LogEntry) => boolean, timeoutMs?: number): Promise<LogEntry>;
   /** SIGTERM and wait for exit (graceful). */
@@ -51,7 +55,7 @@ export const startServer = async (options: ServerOptions = {}): Promise<RunningS
     ...options.env,
   };
   for (const name of options.unsetEnv ?? []) delete env[name];
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', MAIN], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -92,6 +96,7 @@ export const startServer = async (options: ServerOptions = {}): Promise<RunningS
     dataDir,
     process: child,
     logs,
+    stderr: () => stderr,
     waitForLog: (match, timeoutMs = 10_000) =>
       new Promise<LogEntry>((resolve, reject) => {
         const found = entries.find(match);

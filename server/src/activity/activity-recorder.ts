@@ -41,6 +41,8 @@ export interface ActivityRecorderOptions {
   maxUpdatesPerRound?: number;
   /** Stories whose working copy is kept in memory (least recently used are dropped). */
   maxTrackers?: number;
+  /** A story's working copy is dropped after this long without new updates (default 5 gaps). */
+  idleMs?: number;
 }
 
 const TEXT_KINDS = new Set(['set', 'added', 'removed', 'edited', 'rewrote', 'cleared']);
@@ -62,12 +64,14 @@ export class ActivityRecorder {
   private readonly minIntervalMs: number;
   private readonly maxUpdatesPerRound: number;
   private readonly maxTrackers: number;
+  private readonly idleMs: number;
   private readonly trackers = new Map<string, StoryTracker>();
   private readonly dirty = new Set<string>();
   private readonly lastRun = new Map<string, number>();
   private readonly locks = new Map<string, Promise<void>>();
   private readonly listeners = new Set<ActivityListener>();
   private timer: NodeJS.Timeout | null = null;
+  private evictTimer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private closed = false;
 
@@ -77,6 +81,12 @@ export class ActivityRecorder {
     this.minIntervalMs = options.minIntervalMs ?? 1_000;
     this.maxUpdatesPerRound = options.maxUpdatesPerRound ?? 1_000;
     this.maxTrackers = options.maxTrackers ?? 100;
+    this.idleMs = options.idleMs ?? 5 * this.gapMs;
+  }
+
+  /** Stories whose working copy (a full Y.Doc) is in memory: the soak watches it go to 0. */
+  get workingCopies(): number {
+    return this.trackers.size;
   }
 
   private get store(): ActivityStore | undefined {
@@ -200,6 +210,7 @@ export class ActivityRecorder {
       this.dropTracker(storyId);
       tracker = await this.buildTracker(store, storyId, cursor);
       this.trackers.set(storyId, tracker);
+      this.scheduleEvict();
     }
     for (;;) {
       const updates = await store.loadUpdatesAfter(
@@ -245,12 +256,32 @@ export class ActivityRecorder {
     this.trackers.delete(storyId);
   }
 
+  /**
+   * Drops idle working copies on a timer. Evicting only after a processing round kept every
+   * copy for as long as no story changed: a desk that went quiet held a full Y.Doc per story
+   * it had edited (up to maxTrackers) indefinitely, long after the stories unloaded (the soak).
+   */
+  private scheduleEvict(): void {
+    if (this.evictTimer || this.closed || this.trackers.size === 0) return;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const t of this.trackers.values()) oldest = Math.min(oldest, t.lastUsed);
+    this.evictTimer = setTimeout(
+      () => {
+        this.evictTimer = null;
+        this.evict();
+        this.scheduleEvict();
+      },
+      // A copy still busy (locked) when due is looked at again a little later.
+      Math.max(100, oldest + this.idleMs - Date.now() + 1),
+    );
+    this.evictTimer.unref();
+  }
+
   /** Keeps at most maxTrackers working copies; idle ones (no open burst left) go first. */
   private evict(): void {
-    const idleFor = 5 * this.gapMs;
     const now = Date.now();
     for (const [id, t] of this.trackers) {
-      if (now - t.lastUsed > idleFor && !this.locks.has(id)) this.dropTracker(id);
+      if (now - t.lastUsed > this.idleMs && !this.locks.has(id)) this.dropTracker(id);
     }
     if (this.trackers.size <= this.maxTrackers) return;
     const byAge = [...this.trackers].sort((a, b) => a[1].lastUsed - b[1].lastUsed);
@@ -354,6 +385,8 @@ export class ActivityRecorder {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.evictTimer) clearTimeout(this.evictTimer);
+    this.evictTimer = null;
     await this.running;
     await Promise.allSettled(this.locks.values());
     for (const id of [...this.trackers.keys()]) this.dropTracker(id);

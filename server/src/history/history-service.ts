@@ -37,6 +37,7 @@ import type { RoomRegistry } from '../sync/room-registry';
 import { AuthorIndex, runsOfUpdates } from './author-index';
 import { attributeText, compareContents, comparisonUserIds } from './compare';
 import { contentFields, type DocContent, readContent } from './doc-content';
+import { Lru } from './lru';
 import { rebuildAt, yieldToEventLoop } from './rebuild';
 import { applyContent, matchesContent } from './restore';
 import type { StorageFeed } from './storage-feed';
@@ -135,31 +136,19 @@ class KeyedLock {
   }
 }
 
-/** A small least-recently-used map. */
-class Lru<V> {
-  private readonly map = new Map<string, V>();
-  constructor(private readonly size: number) {}
-  get(key: string): V | undefined {
-    const value = this.map.get(key);
-    if (value !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, value);
-    }
-    return value;
-  }
-  set(key: string, value: V): void {
-    this.map.delete(key);
-    this.map.set(key, value);
-    while (this.map.size > this.size) {
-      const oldest = this.map.keys().next().value;
-      if (oldest === undefined) break;
-      this.map.delete(oldest);
-    }
-  }
-  delete(key: string): void {
-    this.map.delete(key);
-  }
-}
+/** Cached story contents (rebuilt versions) may hold about this much memory in all. */
+const CONTENT_CACHE_BYTES = 8 * 1024 * 1024;
+
+/** Rough bytes of a content: UTF-16 text plus one small object per segment. */
+const contentWeight = (content: DocContent): number => {
+  let bytes = 0;
+  const add = (part: { text: string; segments: unknown[] }) => {
+    bytes += part.text.length * 2 + part.segments.length * 80;
+  };
+  for (const field of Object.values(content.fields)) add(field);
+  for (const takeaway of content.takeaways) add(takeaway);
+  return bytes;
+};
 
 interface Burst {
   timer: NodeJS.Timeout | null;
@@ -191,7 +180,7 @@ export class HistoryService {
   private readonly versionLock = new KeyedLock();
   private readonly indexLock = new KeyedLock();
   private readonly indexes = new Lru<AuthorIndex>(32);
-  private readonly contents = new Lru<DocContent>(48);
+  private readonly contents = new Lru<DocContent>(48, contentWeight, CONTENT_CACHE_BYTES);
   private readonly bursts = new Map<string, Burst>();
   /** When each story's last automatic version was started (for minCutGapMs). */
   private readonly lastCutAt = new Lru<number>(1_000);

@@ -5,6 +5,8 @@ export interface MetricSources {
   loadedStories: () => number;
   syncConnections: () => number;
   deskConnections: () => number;
+  awarenessStates: () => number;
+  activityWorkingCopies: () => number;
 }
 
 /** GET /metrics in Prometheus text: process metrics plus what a desk operator watches. */
@@ -22,6 +24,17 @@ export const metricsRouter = (sources: MetricSources): Router => {
     });
   gauge('copydesk_loaded_stories', 'Stories loaded in memory', sources.loadedStories);
   gauge('copydesk_sync_connections', 'Open Yjs sync connections', sources.syncConnections);
+  // Leak check (the soak): entries must go when their connection or story goes.
+  gauge(
+    'copydesk_awareness_states',
+    'Awareness entries held by loaded stories',
+    sources.awarenessStates,
+  );
+  gauge(
+    'copydesk_activity_working_copies',
+    'Stories whose activity-feed working copy is in memory',
+    sources.activityWorkingCopies,
+  );
   gauge('copydesk_desk_connections', 'Open desk (Socket.IO) connections', sources.deskConnections);
   const router = Router();
   router.get('/metrics', async (_req, res) => {

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { SqliteWriteQueue } from './sqlite-busy';
 
 /** Prepared statements compiled once per database: appends run on every keystroke. */
 export class StatementCache {
@@ -16,14 +17,23 @@ export class StatementCache {
   }
 }
 
-/** A part of the SQLite storage (history, activity, comments) sharing its connection and cache. */
+/**
+ * A part of the SQLite storage (history, activity, comments) sharing its connection, cache and
+ * write queue.
+ */
 export abstract class SqliteSubStore {
   constructor(
     protected readonly db: Database.Database,
     private readonly statements: StatementCache,
+    private readonly writes: SqliteWriteQueue,
   ) {}
 
   protected stmt(sql: string): Database.Statement {
     return this.statements.get(sql);
+  }
+
+  /** Every write goes through the shared queue: see sqlite-busy.ts. */
+  protected write<T>(fn: () => T): Promise<T> {
+    return this.writes.run(fn);
   }
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Role, StoryStatus } from '@copydesk/shared';
 import Database from 'better-sqlite3';
+import { DEFAULT_BUSY_RETRY as SQLITE_BUSY_RETRY, SqliteWriteQueue } from './sqlite-busy';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations';
 import { SqliteSubStore, StatementCache } from './sqlite-statements';
 import type {
@@ -86,6 +87,9 @@ const toStory = (r: StoryRow): StoryRecord => ({
   updatedBy: r.updated_by,
 });
 
+/** How long one attempt may block the event loop waiting for another process's lock. */
+const SQLITE_BUSY_TIMEOUT_MS = 5;
+
 const bytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
 /**
@@ -98,25 +102,37 @@ export class SqliteStorage implements Storage {
   readonly sqliteFile: string | undefined;
   private readonly db: Database.Database;
   private readonly statements: StatementCache;
+  /** Writes wait for a lock held by another process on a timer, not in the event loop. */
+  private readonly writes = new SqliteWriteQueue();
 
   constructor(options: { file: string; synchronous?: 'NORMAL' | 'FULL' }) {
     fs.mkdirSync(path.dirname(options.file), { recursive: true });
     this.db = new Database(options.file);
     this.sqliteFile = options.file === ':memory:' ? undefined : options.file;
     this.statements = new StatementCache(this.db);
+    // Switching to WAL may wait for another process; nothing is served yet, so waiting is fine.
+    this.db.pragma(`busy_timeout = ${SQLITE_BUSY_RETRY.deadlineMs}`);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
-    this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
+    // From here on a few ms only: SQLite waits for a lock synchronously, which would freeze
+    // every story and connection; longer waits are retried on a timer (sqlite-busy.ts).
+    this.db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  }
+
+  private write<T>(fn: () => T): Promise<T> {
+    return this.writes.run(fn);
   }
 
   async migrate(): Promise<void> {
-    const current = this.db.pragma('user_version', { simple: true }) as number;
-    const pending = SQLITE_MIGRATIONS.slice(current);
-    this.db.transaction(() => {
-      for (const sql of pending) this.db.exec(sql);
-      this.db.pragma(`user_version = ${SQLITE_MIGRATIONS.length}`);
-    })();
+    await this.write(() => {
+      const current = this.db.pragma('user_version', { simple: true }) as number;
+      const pending = SQLITE_MIGRATIONS.slice(current);
+      this.db.transaction(() => {
+        for (const sql of pending) this.db.exec(sql);
+        this.db.pragma(`user_version = ${SQLITE_MIGRATIONS.length}`);
+      })();
+    });
   }
 
   async ping(): Promise<void> {
@@ -124,6 +140,8 @@ export class SqliteStorage implements Storage {
   }
 
   async close(): Promise<void> {
+    // A write still waiting for the lock settles (stored or failed) before the connection goes.
+    await this.writes.drained();
     if (this.db.open) this.db.close();
   }
 
@@ -134,12 +152,14 @@ export class SqliteStorage implements Storage {
 
   async createAccount(a: NewAccount): Promise<Account> {
     const createdAt = Date.now();
-    this.db
-      .prepare(
-        `INSERT INTO accounts (id, username, display_name, role, color, password_hash, disabled, created_at)
+    await this.write(() =>
+      this.db
+        .prepare(
+          `INSERT INTO accounts (id, username, display_name, role, color, password_hash, disabled, created_at)
          VALUES (?, ?, ?, ?, ?, ?, 0, ?)`,
-      )
-      .run(a.id, a.username, a.displayName, a.role, a.color, a.passwordHash, createdAt);
+        )
+        .run(a.id, a.username, a.displayName, a.role, a.color, a.passwordHash, createdAt),
+    );
     return { ...a, disabled: false, createdAt };
   }
 
@@ -175,10 +195,14 @@ export class SqliteStorage implements Storage {
     const set = Object.entries(columns).filter(([, v]) => v !== undefined);
     if (set.length === 0) return;
     const sql = `UPDATE accounts SET ${set.map(([k]) => `${k} = ?`).join(', ')} WHERE id = ?`;
-    this.db.prepare(sql).run(...set.map(([, v]) => v), id);
+    await this.write(() => this.db.prepare(sql).run(...set.map(([, v]) => v), id));
   }
 
   async createStory(story: StoryRecord, first: LoggedUpdate): Promise<void> {
+    await this.write(() => this.createStoryTx(story, first));
+  }
+
+  private createStoryTx(story: StoryRecord, first: LoggedUpdate): void {
     this.db.transaction(() => {
       this.db
         .prepare(
@@ -238,7 +262,7 @@ export class SqliteStorage implements Storage {
     })();
 
   async appendUpdates(storyId: string, updates: LoggedUpdate[], headline: string): Promise<number> {
-    return this.appendTx(storyId, updates, headline);
+    return this.write(() => this.appendTx(storyId, updates, headline));
   }
 
   async loadStoryState(storyId: string): Promise<StoryState> {
@@ -260,12 +284,18 @@ export class SqliteStorage implements Storage {
   }
 
   async saveSnapshot(storyId: string, snapshot: Snapshot): Promise<void> {
-    this.db
-      .prepare('INSERT OR IGNORE INTO snapshots (story_id, upto, at, data) VALUES (?, ?, ?, ?)')
-      .run(storyId, snapshot.upto, Date.now(), snapshot.state);
+    await this.write(() =>
+      this.db
+        .prepare('INSERT OR IGNORE INTO snapshots (story_id, upto, at, data) VALUES (?, ?, ?, ?)')
+        .run(storyId, snapshot.upto, Date.now(), snapshot.state),
+    );
   }
 
   async setStoryStatus(change: StatusChangeRecord): Promise<boolean> {
+    return this.write(() => this.setStoryStatusTx(change));
+  }
+
+  private setStoryStatusTx(change: StatusChangeRecord): boolean {
     return this.db.transaction(() => {
       const moved = this.stmt('UPDATE stories SET status = ? WHERE id = ? AND status = ?').run(
         change.to,
@@ -298,7 +328,7 @@ export class SqliteStorage implements Storage {
 
   /** Version history tables (issue 6); shares this connection. */
   get history(): HistoryStore {
-    this.historyStore ??= new SqliteHistoryStore(this.db, this.statements);
+    this.historyStore ??= new SqliteHistoryStore(this.db, this.statements, this.writes);
     return this.historyStore;
   }
 
@@ -307,13 +337,13 @@ export class SqliteStorage implements Storage {
 
   /** Activity feed tables (issue 5); shares this connection. */
   get activity(): ActivityStore {
-    this.activityStore ??= new SqliteActivityStore(this.db, this.statements);
+    this.activityStore ??= new SqliteActivityStore(this.db, this.statements, this.writes);
     return this.activityStore;
   }
 
   /** Comment and notification tables (issue 5); shares this connection. */
   get comments(): CommentStore {
-    this.commentStore ??= new SqliteCommentStore(this.db, this.statements);
+    this.commentStore ??= new SqliteCommentStore(this.db, this.statements, this.writes);
     return this.commentStore;
   }
 }
@@ -432,6 +462,10 @@ class SqliteHistoryStore extends SqliteSubStore implements HistoryStore {
   }
 
   async insertVersion(v: NewVersionRecord): Promise<VersionRecord> {
+    return this.write(() => this.insertVersionTx(v));
+  }
+
+  private insertVersionTx(v: NewVersionRecord): VersionRecord {
     return this.db
       .transaction(() => {
         const { n } = this.stmt(
@@ -505,6 +539,15 @@ class SqliteHistoryStore extends SqliteSubStore implements HistoryStore {
     toUpto: number,
     runs: AuthorRun[],
   ): Promise<boolean> {
+    return this.write(() => this.appendAuthorRunsTx(storyId, fromUpto, toUpto, runs));
+  }
+
+  private appendAuthorRunsTx(
+    storyId: string,
+    fromUpto: number,
+    toUpto: number,
+    runs: AuthorRun[],
+  ): boolean {
     return this.db
       .transaction(() => {
         const index = this.stmt('SELECT upto FROM history_author_index WHERE story_id = ?').get(
@@ -536,10 +579,12 @@ class SqliteHistoryStore extends SqliteSubStore implements HistoryStore {
   }
 
   async markSeen(mark: SeenMark): Promise<void> {
-    this.stmt(
-      `INSERT INTO history_seen (user_id, story_id, seq, at) VALUES (?, ?, ?, ?)
+    await this.write(() =>
+      this.stmt(
+        `INSERT INTO history_seen (user_id, story_id, seq, at) VALUES (?, ?, ?, ?)
        ON CONFLICT (user_id, story_id) DO UPDATE SET seq = excluded.seq, at = excluded.at`,
-    ).run(mark.userId, mark.storyId, mark.seq, mark.at);
+      ).run(mark.userId, mark.storyId, mark.seq, mark.at),
+    );
   }
 
   async getSeen(storyId: string, userId: string): Promise<SeenMark | null> {
@@ -676,6 +721,15 @@ class SqliteActivityStore extends SqliteSubStore implements ActivityStore {
     toUpto: number,
     entries: ActivityRecord[],
   ): Promise<boolean> {
+    return this.write(() => this.commitActivityTx(storyId, fromUpto, toUpto, entries));
+  }
+
+  private commitActivityTx(
+    storyId: string,
+    fromUpto: number,
+    toUpto: number,
+    entries: ActivityRecord[],
+  ): boolean {
     return this.db
       .transaction(() => {
         const row = this.stmt('SELECT upto FROM activity_cursors WHERE story_id = ?').get(
@@ -693,7 +747,7 @@ class SqliteActivityStore extends SqliteSubStore implements ActivityStore {
   }
 
   async putActivity(entries: ActivityRecord[]): Promise<void> {
-    this.db.transaction(() => this.upsert(entries))();
+    await this.write(() => this.db.transaction(() => this.upsert(entries))());
   }
 
   async listActivity(
@@ -803,6 +857,10 @@ const toNotification = (r: NotificationRow): NotificationRecord => ({
 /** SQLite side of comments (tables `comments`, `notifications`, see sqlite-migrations.ts). */
 class SqliteCommentStore extends SqliteSubStore implements CommentStore {
   async insertComment(c: CommentRecord, notifications: NotificationRecord[]): Promise<void> {
+    await this.write(() => this.insertCommentTx(c, notifications));
+  }
+
+  private insertCommentTx(c: CommentRecord, notifications: NotificationRecord[]): void {
     this.db.transaction(() => {
       this.stmt(
         `INSERT INTO comments (id, story_id, thread_id, user_id, text, created_at, field,
@@ -865,7 +923,7 @@ class SqliteCommentStore extends SqliteSubStore implements CommentStore {
     resolvedBy: string | null,
     at: number,
   ): Promise<boolean> {
-    const result =
+    const result = await this.write(() =>
       resolvedBy === null
         ? this.stmt(
             `UPDATE comments SET resolved_at = NULL, resolved_by = NULL, state_changed_at = ?
@@ -874,7 +932,8 @@ class SqliteCommentStore extends SqliteSubStore implements CommentStore {
         : this.stmt(
             `UPDATE comments SET resolved_at = ?, resolved_by = ?, state_changed_at = ?
              WHERE id = ? AND thread_id = id AND resolved_at IS NULL`,
-          ).run(at, resolvedBy, at, threadId);
+          ).run(at, resolvedBy, at, threadId),
+    );
     return result.changes === 1;
   }
 
@@ -915,17 +974,21 @@ class SqliteCommentStore extends SqliteSubStore implements CommentStore {
 
   async markNotificationsRead(userId: string, ids: string[] | null, at: number): Promise<void> {
     if (ids === null) {
-      this.stmt('UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL').run(
-        at,
-        userId,
+      await this.write(() =>
+        this.stmt('UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL').run(
+          at,
+          userId,
+        ),
       );
       return;
     }
     const update = this.stmt(
       'UPDATE notifications SET read_at = ? WHERE user_id = ? AND id = ? AND read_at IS NULL',
     );
-    this.db.transaction(() => {
-      for (const id of ids) update.run(at, userId, id);
-    })();
+    await this.write(() =>
+      this.db.transaction(() => {
+        for (const id of ids) update.run(at, userId, id);
+      })(),
+    );
   }
 }
