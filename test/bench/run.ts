@@ -20,7 +20,7 @@ import {
   VERDICT_COLUMNS,
   verdicts,
 } from './lib/report';
-import { stopSharedServers } from './lib/servers';
+import { stopAllServers } from './lib/servers';
 import { formatTable } from './lib/table';
 import { runColdJoin } from './scenarios/coldjoin';
 import { type FanoutRow, runFanout } from './scenarios/fanout';
@@ -93,7 +93,7 @@ const results: Results = { fanout: [], trace: [], coldjoin: [], memory: [], dura
 
 const shutdown = async () => {
   await pool.stop().catch(() => {});
-  await stopSharedServers().catch(() => {});
+  await stopAllServers().catch(() => {});
 };
 process.on('SIGINT', () => {
   void shutdown().then(() => process.exit(130));
@@ -142,8 +142,9 @@ try {
       for (const kind of opts.servers) {
         log(`cold join on ${kind}`);
         results.coldjoin.push(await runColdJoin(ctx, kind, 'loaded'));
-        if (kind === 'copydesk') {
-          log('cold join on copydesk, story unloaded first');
+        // Copydesk can unload the story first, so the joiners make it load from storage.
+        if (kind === 'copydesk' || kind === 'copydesk-pg') {
+          log(`cold join on ${kind}, story unloaded first`);
           results.coldjoin.push(await runColdJoin(ctx, kind, 'from disk'));
         }
       }
