@@ -92,8 +92,7 @@ const ctx: BenchContext = { opts, pool, log };
 const results: Results = { fanout: [], trace: [], coldjoin: [], memory: [], durability: [] };
 
 const shutdown = async () => {
-  await pool.stop().catch(() => {});
-  await stopAllServers().catch(() => {});
+  await Promise.allSettled([pool.stop(), stopAllServers()]);
 };
 process.on('SIGINT', () => {
   void shutdown().then(() => process.exit(130));

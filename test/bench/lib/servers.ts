@@ -45,9 +45,15 @@ const startPeer = async (
   };
 };
 
-/** Every server started and not yet stopped, for stopAllServers (Ctrl-C mid-scenario). */
+/** Every server started and not yet fully stopped, for stopAllServers (Ctrl-C mid-scenario). */
 const live = new Set<ServerUnderTest>();
 
+/**
+ * Starts a server; its stop() is idempotent and stays in `live` until it has finished, so that
+ * stopAllServers also waits for a stop a scenario began (on Ctrl-C the scenario's `finally`
+ * and the harness's shutdown both stop it; exiting before copydesk-pg's stop ends would leave
+ * its database behind).
+ */
 export const startServerUnderTest = async (
   kind: ServerKind,
   options: StartOptions = {},
@@ -55,14 +61,16 @@ export const startServerUnderTest = async (
   const server = isCopydesk(kind)
     ? await startCopydesk(kind, options)
     : await startPeer(kind, options);
-  live.add(server);
-  return {
+  let stopping: Promise<void> | null = null;
+  const tracked: ServerUnderTest = {
     ...server,
-    stop: async () => {
-      live.delete(server);
-      await server.stop();
+    stop: () => {
+      stopping ??= server.stop().finally(() => live.delete(tracked));
+      return stopping;
     },
   };
+  live.add(tracked);
+  return tracked;
 };
 
 /**
@@ -112,6 +120,5 @@ export const startForRun = async (
  */
 export const stopAllServers = async (): Promise<void> => {
   shared.clear();
-  await Promise.all([...live].map((s) => s.stop()));
-  live.clear();
+  await Promise.allSettled([...live].map((s) => s.stop()));
 };
