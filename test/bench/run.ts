@@ -20,7 +20,7 @@ import {
   VERDICT_COLUMNS,
   verdicts,
 } from './lib/report';
-import { stopSharedServers } from './lib/servers';
+import { stopAllServers } from './lib/servers';
 import { formatTable } from './lib/table';
 import { runColdJoin } from './scenarios/coldjoin';
 import { type FanoutRow, runFanout } from './scenarios/fanout';
@@ -92,8 +92,7 @@ const ctx: BenchContext = { opts, pool, log };
 const results: Results = { fanout: [], trace: [], coldjoin: [], memory: [], durability: [] };
 
 const shutdown = async () => {
-  await pool.stop().catch(() => {});
-  await stopSharedServers().catch(() => {});
+  await Promise.allSettled([pool.stop(), stopAllServers()]);
 };
 process.on('SIGINT', () => {
   void shutdown().then(() => process.exit(130));
@@ -142,8 +141,9 @@ try {
       for (const kind of opts.servers) {
         log(`cold join on ${kind}`);
         results.coldjoin.push(await runColdJoin(ctx, kind, 'loaded'));
-        if (kind === 'copydesk') {
-          log('cold join on copydesk, story unloaded first');
+        // Copydesk can unload the story first, so the joiners make it load from storage.
+        if (kind === 'copydesk' || kind === 'copydesk-pg') {
+          log(`cold join on ${kind}, story unloaded first`);
           results.coldjoin.push(await runColdJoin(ctx, kind, 'from disk'));
         }
       }

@@ -6,7 +6,7 @@ export default defineConfig({
   root: fileURLToPath(new URL('../..', import.meta.url)),
   test: {
     include: ['test/bench/bench-smoke.test.ts'],
-    testTimeout: 120_000,
+    testTimeout: 180_000,
     reporters: ['default'],
   },
 });

@@ -7,7 +7,8 @@ import type { ServerKind } from './types';
 export const USAGE = `npm run bench -- [options]
 
   --scenario LIST     fanout,trace,coldjoin,memory,durability or all (default all)
-  --servers LIST      copydesk,ywebsocket,hocuspocus (default all three)
+  --servers LIST      copydesk,copydesk-pg,ywebsocket,hocuspocus or all (default all)
+                      copydesk-pg: two instances on PostgreSQL 127.0.0.1:5432 + Redis :6379
   --sizes LIST        fan-out sizes RxExW (default 1x2x0,20x5x10,1x10x200,100x2x2)
   --durability-sizes LIST   (default 20x5x10,1x10x200)
   --duration SECONDS  typing time per fan-out run (default 20; quick 3)
@@ -38,7 +39,7 @@ const parseSize = (text: string): FanoutSize => {
   return size;
 };
 
-const SERVER_NAMES: ServerKind[] = ['copydesk', 'ywebsocket', 'hocuspocus'];
+const SERVER_NAMES: ServerKind[] = ['copydesk', 'copydesk-pg', 'ywebsocket', 'hocuspocus'];
 
 export const parseArgs = (argv: string[]): Options => {
   const values = new Map<string, string>();
@@ -103,7 +104,8 @@ export const parseArgs = (argv: string[]): Options => {
         if (!SCENARIOS.includes(s as ScenarioName)) throw new Error(`unknown scenario "${s}"`);
         return s as ScenarioName;
       });
-  const servers = list('servers', SERVER_NAMES.join(',')).map((s) => {
+  const serverList = list('servers', 'all');
+  const servers = (serverList.includes('all') ? SERVER_NAMES : serverList).map((s) => {
     if (!SERVER_NAMES.includes(s as ServerKind)) throw new Error(`unknown server "${s}"`);
     return s as ServerKind;
   });

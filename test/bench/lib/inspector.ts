@@ -58,80 +58,108 @@ export class InspectorSession {
   }
 }
 
+/** What the inspector needs of a server process: its output, which names the inspector URL. */
+export interface InspectableProcess {
+  output(): string;
+}
+
 /**
- * `--profile DIR`: the V8 CPU profile of a server's main thread over one scenario's measuring
- * window, written as DIR/<name>.cpuprofile (open it in Chrome DevTools or summarise it with
- * test/bench/profile-summary.ts). A no-op without --profile.
+ * `--profile DIR`: the V8 CPU profile of each of a server's processes (main thread) over one
+ * scenario's measuring window, written as DIR/<name>.cpuprofile, or DIR/<name>-a.cpuprofile,
+ * DIR/<name>-b.cpuprofile… for a server of several processes (open them in Chrome DevTools or
+ * summarise them with test/bench/profile-summary.ts). A no-op without --profile.
  */
 export class WindowProfiler {
-  private constructor(
-    private readonly session: InspectorSession | null,
-    private readonly file: string,
-  ) {}
+  private constructor(private readonly sessions: { session: InspectorSession; file: string }[]) {}
 
   static async start(
     profileDir: string | null,
-    output: () => string,
+    processes: readonly InspectableProcess[],
     name: string,
   ): Promise<WindowProfiler> {
-    if (!profileDir) return new WindowProfiler(null, '');
-    const session = await InspectorSession.connect(output);
-    await session.call('Profiler.enable');
-    await session.call('Profiler.setSamplingInterval', { interval: 200 });
-    await session.call('Profiler.start');
-    return new WindowProfiler(session, path.join(profileDir, `${name}.cpuprofile`));
+    if (!profileDir) return new WindowProfiler([]);
+    const sessions = await Promise.all(
+      processes.map(async (p, i) => {
+        const session = await InspectorSession.connect(() => p.output());
+        await session.call('Profiler.enable');
+        await session.call('Profiler.setSamplingInterval', { interval: 200 });
+        await session.call('Profiler.start');
+        const suffix = processes.length > 1 ? `-${String.fromCharCode(97 + i)}` : '';
+        return { session, file: path.join(profileDir, `${name}${suffix}.cpuprofile`) };
+      }),
+    );
+    return new WindowProfiler(sessions);
   }
 
-  async stop(): Promise<string | null> {
-    if (!this.session) return null;
-    const { profile } = await this.session.call<{ profile: unknown }>('Profiler.stop');
-    this.session.close();
-    fs.writeFileSync(this.file, JSON.stringify(profile));
-    return this.file;
+  /** The files written (none without --profile). */
+  async stop(): Promise<string[]> {
+    return Promise.all(
+      this.sessions.map(async ({ session, file }) => {
+        const { profile } = await session.call<{ profile: unknown }>('Profiler.stop');
+        session.close();
+        fs.writeFileSync(file, JSON.stringify(profile));
+        return file;
+      }),
+    );
   }
 }
+
+const START_LOOP_MONITOR = `(() => {
+  const { monitorEventLoopDelay } = process.getBuiltinModule('node:perf_hooks');
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  globalThis.__copydeskBenchLoopDelay = h;
+  return true;
+})()`;
+
+const STOP_LOOP_MONITOR = `(() => {
+  const h = globalThis.__copydeskBenchLoopDelay;
+  h.disable();
+  delete globalThis.__copydeskBenchLoopDelay;
+  return { p99: h.percentile(99), max: h.max };
+})()`;
 
 /**
  * Event-loop delay of the server itself, measured inside it (perf_hooks) over a window. A 10 ms
  * timer samples it (100 wake-ups/s, well under 1 % of a core); a stall of any length shows up
- * whole in the sample that waited for it.
+ * whole in the sample that waited for it. A server of several processes reports the worse of
+ * them (p99 and max each): a client waits on whichever instance it is connected to.
  */
 export class LoopDelayMonitor {
-  private constructor(private readonly session: InspectorSession) {}
+  private constructor(private readonly sessions: InspectorSession[]) {}
 
-  static async start(output: () => string): Promise<LoopDelayMonitor> {
-    const session = await InspectorSession.connect(output);
-    await session.call('Runtime.evaluate', {
-      expression: `(() => {
-        const { monitorEventLoopDelay } = process.getBuiltinModule('node:perf_hooks');
-        const h = monitorEventLoopDelay({ resolution: 10 });
-        h.enable();
-        globalThis.__copydeskBenchLoopDelay = h;
-        return true;
-      })()`,
-      returnByValue: true,
-    });
-    return new LoopDelayMonitor(session);
+  static async start(processes: readonly InspectableProcess[]): Promise<LoopDelayMonitor> {
+    const sessions = await Promise.all(
+      processes.map(async (p) => {
+        const session = await InspectorSession.connect(() => p.output());
+        await session.call('Runtime.evaluate', {
+          expression: START_LOOP_MONITOR,
+          returnByValue: true,
+        });
+        return session;
+      }),
+    );
+    return new LoopDelayMonitor(sessions);
   }
 
-  /** Stops measuring; delays in µs. */
+  /** Stops measuring; delays in µs (NaN when a process could not tell). */
   async stop(): Promise<{ p99Us: number; maxUs: number }> {
-    const res = await this.session.call<{ result: { value?: { p99: number; max: number } } }>(
-      'Runtime.evaluate',
-      {
-        expression: `(() => {
-          const h = globalThis.__copydeskBenchLoopDelay;
-          h.disable();
-          delete globalThis.__copydeskBenchLoopDelay;
-          return { p99: h.percentile(99), max: h.max };
-        })()`,
-        returnByValue: true,
-      },
+    const each = await Promise.all(
+      this.sessions.map(async (session) => {
+        const res = await session.call<{ result: { value?: { p99: number; max: number } } }>(
+          'Runtime.evaluate',
+          { expression: STOP_LOOP_MONITOR, returnByValue: true },
+        );
+        session.close();
+        return res.result.value;
+      }),
     );
-    this.session.close();
-    const v = res.result.value;
-    return v
-      ? { p99Us: v.p99 / 1000, maxUs: v.max / 1000 }
-      : { p99Us: Number.NaN, maxUs: Number.NaN };
+    const values = each.filter((v): v is { p99: number; max: number } => v !== undefined);
+    if (values.length === 0 || values.length < each.length)
+      return { p99Us: Number.NaN, maxUs: Number.NaN };
+    return {
+      p99Us: Math.max(...values.map((v) => v.p99)) / 1000,
+      maxUs: Math.max(...values.map((v) => v.max)) / 1000,
+    };
   }
 }

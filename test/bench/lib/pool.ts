@@ -52,11 +52,18 @@ export class ClientWorker {
   }
 
   request<T>(req: WorkerRequest): Promise<T> {
-    if (this.exited) return Promise.reject(new Error(`worker ${this.pid} has exited`));
+    // After stop() (Ctrl-C) the channel is closed before the worker has exited: a send then
+    // would emit an unhandled 'error' and crash the harness before it stopped its servers.
+    if (this.exited || !this.child.connected)
+      return Promise.reject(new Error(`worker ${this.pid} has exited`));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.waiting.set(id, { resolve: (v) => resolve(v as T), reject });
-      this.child.send({ id, req });
+      this.child.send({ id, req }, (err) => {
+        if (!err) return;
+        this.waiting.delete(id);
+        reject(err);
+      });
     });
   }
 

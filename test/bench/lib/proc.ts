@@ -16,7 +16,7 @@ const ticksPerSecond = (): number => {
 };
 
 /** utime + stime of every thread of the process (including exited ones), in µs. */
-export const readCpuUs = (pid: number): number => {
+const readProcessCpuUs = (pid: number): number => {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   // The command name may contain spaces and parentheses: fields start after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -24,6 +24,13 @@ export const readCpuUs = (pid: number): number => {
   const stime = Number(fields[12]);
   return ((utime + stime) * 1e6) / ticksPerSecond();
 };
+
+/**
+ * CPU of a server, in µs: the sum over its processes (two for copydesk-pg), because the
+ * machine pays for both whichever instance does the work.
+ */
+export const readCpuUs = (pids: readonly number[]): number =>
+  pids.reduce((sum, pid) => sum + readProcessCpuUs(pid), 0);
 
 export interface MemoryStatus {
   rssKb: number;
@@ -46,13 +53,17 @@ export const readLoadAverage = (): [number, number, number] => {
   return [Number(parts[0]), Number(parts[1]), Number(parts[2])];
 };
 
-/** Samples RSS in the background; `peakKb` is the highest seen since `reset`. */
+/**
+ * Samples RSS in the background; `peakKb` is the highest seen since `reset`. With several
+ * processes each sample is the sum of their RSS read together, so the peak is the peak of the
+ * sum (what the machine held at once), not the sum of peaks reached at different times.
+ */
 export class RssSampler {
   peakKb = 0;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly pid: number,
+    private readonly pids: readonly number[],
     private readonly everyMs = 200,
   ) {}
 
@@ -68,12 +79,14 @@ export class RssSampler {
   }
 
   sample(): void {
+    let rssKb = 0;
     try {
-      const { rssKb } = readMemory(this.pid);
-      if (rssKb > this.peakKb) this.peakKb = rssKb;
+      for (const pid of this.pids) rssKb += readMemory(pid).rssKb;
     } catch {
-      // process gone
+      // a process gone: this sample is incomplete, keep the peak so far
+      return;
     }
+    if (rssKb > this.peakKb) this.peakKb = rssKb;
   }
 
   stop(): number {

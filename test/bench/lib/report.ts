@@ -3,6 +3,7 @@ import type { FanoutRow } from '../scenarios/fanout';
 import type { MemoryRow } from '../scenarios/memory';
 import type { TraceRow } from '../scenarios/trace';
 import { type Column, fmt, fmtInt, fmtMs } from './table';
+import { isCopydesk } from './types';
 
 const yes = (b: boolean) => (b ? 'yes' : 'NO');
 
@@ -217,7 +218,7 @@ export const verdicts = (r: Results): Verdict[] => {
     }
   }
   for (const cj of r.coldjoin.filter((c) => c.server === 'copydesk')) {
-    const peers = r.coldjoin.filter((c) => c.server !== 'copydesk' && c.server !== 'copydesk-rbs');
+    const peers = r.coldjoin.filter((c) => !isCopydesk(c.server));
     out.push({
       target: `cold join (${cj.variant}): other story's p99 ≤ 50 ms`,
       copydesk: `${fmtMs(cj.probeP99Us)} ms`,
@@ -241,7 +242,7 @@ export const verdicts = (r: Results): Verdict[] => {
       target: 'memory: idle stories unloaded',
       copydesk: `${mcd.unloadedCount ?? '-'}/${mcd.stories} unloaded, ${fmt(mcd.keptHeapKbPerStory)} KB/story kept`,
       peers: r.memory
-        .filter((m) => m.server !== 'copydesk')
+        .filter((m) => !isCopydesk(m.server))
         .map((m) => `${fmt(m.keptHeapKbPerStory)} KB/story kept`)
         .join(' / '),
       verdict: judge(mcd.unloaded),

@@ -1,6 +1,10 @@
 /** Types shared by the orchestrator (run.ts) and the client worker processes. */
 
-export type ServerKind = 'copydesk' | 'copydesk-rbs' | 'ywebsocket' | 'hocuspocus';
+export type ServerKind = 'copydesk' | 'copydesk-rbs' | 'copydesk-pg' | 'ywebsocket' | 'hocuspocus';
+
+export type CopydeskKind = Extract<ServerKind, `copydesk${string}`>;
+
+export const isCopydesk = (kind: ServerKind): kind is CopydeskKind => kind.startsWith('copydesk');
 
 export type ClientProtocol = 'y-websocket' | 'hocuspocus';
 

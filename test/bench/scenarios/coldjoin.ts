@@ -119,11 +119,12 @@ export const runColdJoin = async (
       return res;
     };
 
-    // Seed: a client that already holds the whole document connects and syncs it up.
+    // Seed: a client that already holds the whole document connects (to instance A) and syncs
+    // it up.
     await one(w0, {
       key: 'seeder',
       story: big.id,
-      target: big.editor(0),
+      target: big.editor(0, 0),
       role: 'idle',
       editorId: 0,
       preloadFile: state.file,
@@ -131,17 +132,24 @@ export const runColdJoin = async (
     const seedLength = (await w0.request<CollectResult>({ op: 'collect' })).hashes.find(
       (h) => h.key === 'seeder',
     )?.length;
-    // Until a fresh client receives the whole text, the server has not taken it all yet.
+    // Until a fresh client receives the whole text, the server has not taken it all yet. The
+    // verifier joins the last instance: with copydesk-pg that is B, so the text has also gone
+    // through PostgreSQL or Redis. For the 'loaded' story the verifier that saw it all stays, so
+    // that B holds the story in memory as A does (the seeder's).
+    const lastInstance = server.processes.length - 1;
+    const holdOnB = variant === 'loaded' && lastInstance > 0;
     for (let attempt = 0; ; attempt++) {
+      const key = `verifier${attempt}`;
       const res = await one(w1, {
-        key: `verifier${attempt}`,
+        key,
         story: big.id,
-        target: big.watcher(),
+        target: big.watcher(lastInstance),
         role: 'idle',
         editorId: 0,
       });
-      await w1.request({ op: 'disconnect', keys: [`verifier${attempt}`] });
-      if (res.bodyLength === seedLength) break;
+      const complete = res.bodyLength === seedLength;
+      if (!(complete && holdOnB)) await w1.request({ op: 'disconnect', keys: [key] });
+      if (complete) break;
       if (attempt > 50) throw new Error('the seeded document never reached the server');
       await sleep(200);
     }
@@ -150,19 +158,20 @@ export const runColdJoin = async (
       await sleep(opts.quick ? 1200 : 2500); // STORY_UNLOAD_AFTER_MS=300, then compaction
     }
 
-    // Probe: an editor typing in another story and its watcher, in a process of their own.
+    // Probe: an editor typing in another story and its watcher, in a process of their own; the
+    // editor on instance A, the watcher on B (copydesk-pg), so every probe edit crosses over.
     const probeWorker = pool.probe;
     await one(probeWorker, {
       key: 'probe-editor',
       story: probe.id,
-      target: probe.editor(0),
+      target: probe.editor(0, 0),
       role: 'editor',
       editorId: 1,
     });
     await one(probeWorker, {
       key: 'probe-watcher',
       story: probe.id,
-      target: probe.watcher(),
+      target: probe.watcher(1),
       role: 'watcher',
       editorId: 0,
       keepSamples: true,
@@ -170,7 +179,7 @@ export const runColdJoin = async (
     const srv = server;
     const profiler = await WindowProfiler.start(
       opts.profileDir,
-      () => srv.output(),
+      srv.processes,
       `${kind}-coldjoin-${variant.replace(' ', '-')}`,
     );
     const typeStart = nowUs() + 100_000;
@@ -182,14 +191,15 @@ export const runColdJoin = async (
       onlyKeys: ['probe-editor'],
     });
 
-    // The storm: every joiner created at the same instant, split over the workers.
+    // The storm: every joiner created at the same instant, split over the workers and, with
+    // copydesk-pg, alternately over instances A and B.
     const stormStart = typeStart + (opts.quick ? 700_000 : 1_500_000);
     const perWorker: ClientSpec[][] = pool.workers.map(() => []);
     for (let i = 0; i < opts.joiners; i++)
       perWorker[i % pool.size]?.push({
         key: `joiner${i}`,
         story: big.id,
-        target: big.watcher(),
+        target: big.watcher(i),
         role: 'idle',
         editorId: 0,
       });
@@ -203,11 +213,11 @@ export const runColdJoin = async (
         }),
       ),
     );
-    const loop = await LoopDelayMonitor.start(() => srv.output());
+    const loop = await LoopDelayMonitor.start(srv.processes);
     await sleep((stormStart - nowUs()) / 1000);
-    const cpu0 = readCpuUs(server.pid);
+    const cpu0 = readCpuUs(server.pids);
     const joined = (await joining).flat();
-    const cpu1 = readCpuUs(server.pid);
+    const cpu1 = readCpuUs(server.pids);
     const loopDelay = await loop.stop();
     await profiler.stop();
     await sleep(500);

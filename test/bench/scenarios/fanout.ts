@@ -105,7 +105,7 @@ export const runFanout = async (
     if (!server.switchHonored) {
       return emptyRow(size, kind, 'needs server switch BENCH_RELAY_BEFORE_STORE (ignored)');
     }
-    rss = new RssSampler(server.pid, 100);
+    rss = new RssSampler(server.pids, 100);
     rss.start();
     const rooms = await server.createRooms(size.stories, `fanout ${sizeLabel(size)}`);
     const perWorker: ClientSpec[][] = pool.workers.map(() => []);
@@ -114,10 +114,12 @@ export const runFanout = async (
     rooms.forEach((room, r) => {
       for (let i = 0; i < perStory; i++) {
         const editor = i < size.editors;
+        // Client i of each story on instance i mod 2 (copydesk-pg): every edit reaches half
+        // its receivers through the other instance. One-process servers ignore the instance.
         perWorker[n++ % pool.size]?.push({
           key: `s${r}${editor ? 'e' : 'w'}${i}`,
           story: room.id,
-          target: editor ? room.editor(i) : room.watcher(),
+          target: editor ? room.editor(i, i) : room.watcher(i),
           role: editor ? 'editor' : 'watcher',
           editorId: editor ? ++editorId : 0,
         });
@@ -142,10 +144,10 @@ export const runFanout = async (
     const srv = server;
     const profiler = await WindowProfiler.start(
       opts.profileDir,
-      () => srv.output(),
+      srv.processes,
       `${kind}-fanout-${sizeLabel(size)}`,
     );
-    const loop = await LoopDelayMonitor.start(() => srv.output());
+    const loop = await LoopDelayMonitor.start(srv.processes);
     const startAtUs = nowUs() + 300_000;
     const typing = pool.all<TypeResult>({
       op: 'type',
@@ -154,11 +156,11 @@ export const runFanout = async (
       rate: opts.rate,
     });
     await sleep((startAtUs - nowUs()) / 1000);
-    const cpu0 = readCpuUs(server.pid);
+    const cpu0 = readCpuUs(server.pids);
     const t0 = nowUs();
     const clients0 = await pool.all<StatsResult>({ op: 'stats' });
     const sent = await typing;
-    const cpu1 = readCpuUs(server.pid);
+    const cpu1 = readCpuUs(server.pids);
     const t1 = nowUs();
     const clients1 = await pool.all<StatsResult>({ op: 'stats' });
 
@@ -182,7 +184,7 @@ export const runFanout = async (
       if (delivered >= expected) break;
       await sleep(50);
     }
-    const cpu2 = readCpuUs(server.pid);
+    const cpu2 = readCpuUs(server.pids);
     const loopDelay = await loop.stop();
     await profiler.stop();
     const collected = await pool.all<CollectResult>({ op: 'collect' });

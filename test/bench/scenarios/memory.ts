@@ -2,7 +2,7 @@ import { type BenchContext, sleep } from '../lib/context';
 import { InspectorSession } from '../lib/inspector';
 import { readLoadAverage, readMemory } from '../lib/proc';
 import { SERVER_LABELS, type ServerUnderTest, startForRun } from '../lib/servers';
-import type { ClientSpec, ConnectResult, ServerKind } from '../lib/types';
+import { type ClientSpec, type ConnectResult, isCopydesk, type ServerKind } from '../lib/types';
 
 export interface MemoryRow {
   /** 1-minute load average of the machine when the run started. */
@@ -72,7 +72,11 @@ export const runMemory = async (ctx: BenchContext, kind: ServerKind): Promise<Me
       // Copydesk logs every unload at debug: the exact count of stories it let go.
       env: { STORY_UNLOAD_AFTER_MS: String(unloadMs), LOG_LEVEL: 'debug' },
     });
-    const srv = server;
+    // copydesk-pg: every client on instance A, and only A measured (its RSS, heap and log).
+    // B holds no story and no client, so adding it would only add a constant; the label says so.
+    const srv = server.processes[0];
+    if (!srv) throw new Error('no server process');
+    if (server.processes.length > 1) row.label = `${SERVER_LABELS[kind]}, instance A`;
     inspector = await InspectorSession.connect(() => srv.output());
     const insp = inspector;
     const measure = async () => {
@@ -175,7 +179,7 @@ export const runMemory = async (ctx: BenchContext, kind: ServerKind): Promise<Me
     row.heapKbPerConnection = perConnHeapKb;
     row.heapKbPerStory = (loaded.heapKb - base.heapKb - S * perConnHeapKb) / S;
     row.keptHeapKbPerStory = (after.heapKb - base.heapKb) / S;
-    if (kind === 'copydesk' || kind === 'copydesk-rbs') {
+    if (isCopydesk(kind)) {
       row.unloadedCount = unloaded.size;
       row.unloaded = row.unloadedCount >= S;
     } else {

@@ -48,12 +48,14 @@ export const runTrace = async (ctx: BenchContext, kind: ServerKind): Promise<Tra
     // Warm every worker's trace cache (parse + expected text) before anything is timed.
     await pool.all({ op: 'prepareExpected', tracePath: opts.traceFile, edits: opts.traceEdits });
     server = await startForRun(opts, kind);
-    rss = new RssSampler(server.pid, 100);
+    rss = new RssSampler(server.pids, 100);
     rss.start();
     const [room] = await server.createRooms(1, 'trace');
     if (!room) throw new Error('no room');
     const replayer = pool.worker(0);
     const watcher = pool.worker(pool.size > 1 ? 1 : 0);
+    // The replaying client on instance A and the watcher on B (copydesk-pg): every edit
+    // crosses instances before the watcher sees it.
     const connect = async (key: string, w: typeof replayer, editor: boolean) => {
       const [res] = await w.request<ConnectResult[]>({
         op: 'connect',
@@ -61,7 +63,7 @@ export const runTrace = async (ctx: BenchContext, kind: ServerKind): Promise<Tra
           {
             key,
             story: room.id,
-            target: editor ? room.editor(0) : room.watcher(),
+            target: editor ? room.editor(0, 0) : room.watcher(1),
             role: 'idle',
             editorId: 0,
           },
@@ -75,12 +77,8 @@ export const runTrace = async (ctx: BenchContext, kind: ServerKind): Promise<Tra
     await sleep(300);
 
     const srv = server;
-    const profiler = await WindowProfiler.start(
-      opts.profileDir,
-      () => srv.output(),
-      `${kind}-trace`,
-    );
-    const cpu0 = readCpuUs(server.pid);
+    const profiler = await WindowProfiler.start(opts.profileDir, srv.processes, `${kind}-trace`);
+    const cpu0 = readCpuUs(server.pids);
     const watching = watcher.request<AwaitTraceResult>({
       op: 'awaitTrace',
       key: 'watcher',
@@ -95,7 +93,7 @@ export const runTrace = async (ctx: BenchContext, kind: ServerKind): Promise<Tra
       edits: opts.traceEdits,
     });
     const watched = await watching;
-    const cpu1 = readCpuUs(server.pid);
+    const cpu1 = readCpuUs(server.pids);
     await profiler.stop();
     const convergeUs = watched.doneUs - replay.startUs;
     row.edits = replay.sent;
