@@ -1,5 +1,6 @@
 import type { Role, StoryStatus } from '@copydesk/shared';
 import { PostgresActivityStore } from './postgres-activity';
+import { PostgresAppendQueue } from './postgres-append';
 import { PostgresCommentStore } from './postgres-comments';
 import {
   advisoryLockKey,
@@ -100,6 +101,8 @@ const toStory = (r: StoryRow): StoryRecord => ({
 export class PostgresStorage implements Storage {
   readonly kind = 'postgres' as const;
   private readonly db: PostgresDatabase;
+  /** Group commit: the appends of many stories in one transaction (postgres-append.ts). */
+  private readonly appends: PostgresAppendQueue;
   /** Version history (issue 6) on the same pool. */
   readonly history: HistoryStore;
   /** Activity feed (issue 5) on the same pool. */
@@ -109,6 +112,7 @@ export class PostgresStorage implements Storage {
 
   constructor(options: PostgresStorageOptions) {
     this.db = new PostgresDatabase(options);
+    this.appends = new PostgresAppendQueue(this.db);
     this.history = new PostgresHistoryStore(this.db);
     this.activity = new PostgresActivityStore(this.db);
     this.comments = new PostgresCommentStore(this.db);
@@ -295,47 +299,9 @@ export class PostgresStorage implements Storage {
    * the other), looks for the seqs it drew, and inserts the batch again only if they are
    * not there.
    */
-  async appendUpdates(storyId: string, updates: LoggedUpdate[], headline: string): Promise<number> {
-    const last = updates.at(-1);
-    if (!last) return 0;
-    let drawn: number[] = [];
-    return this.db.transaction(
-      async (client) => {
-        const locked = await client.query(
-          'UPDATE stories SET headline = $2, updated_at = $3, updated_by = $4 WHERE id = $1',
-          [storyId, headline, last.at, last.userId],
-        );
-        if (locked.rowCount !== 1) throw new Error(`appendUpdates: unknown story ${storyId}`);
-        if (drawn.length > 0) {
-          const earlier = await client.query<{ n: number }>(
-            'SELECT count(*)::integer AS n FROM updates WHERE seq = ANY($1::bigint[])',
-            [drawn],
-          );
-          if ((earlier.rows[0]?.n ?? 0) > 0) return drawn.at(-1) ?? 0;
-        }
-        // Draw the seqs explicitly and sort them, so the batch order never depends on the
-        // order in which the server evaluates nextval() for a multi-row insert.
-        const seqs = await client.query<{ seq: string }>(
-          "SELECT nextval('updates_seq_seq')::text AS seq FROM generate_series(1, $1::integer)",
-          [updates.length],
-        );
-        drawn = seqs.rows.map((r) => int(r.seq)).sort((a, b) => a - b);
-        await client.query(
-          `INSERT INTO updates (seq, story_id, user_id, at, data)
-           SELECT u.seq, $1, u.user_id, u.at, u.data
-           FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::bytea[]) AS u(seq, user_id, at, data)`,
-          [
-            storyId,
-            drawn,
-            updates.map((u) => u.userId),
-            updates.map((u) => u.at),
-            updates.map((u) => buffer(u.update)),
-          ],
-        );
-        return drawn.at(-1) ?? 0;
-      },
-      { verifiableCommit: true },
-    );
+  appendUpdates(storyId: string, updates: LoggedUpdate[], headline: string): Promise<number> {
+    if (updates.length === 0) return Promise.resolve(0);
+    return this.appends.append(storyId, updates, headline);
   }
 
   async loadStoryState(storyId: string): Promise<StoryState> {
