@@ -43,6 +43,18 @@ export class StorageFeed {
         this.emit((l) => l.created?.(story, first));
       },
     };
+    const appendUpdatesMany = storage.appendUpdatesMany?.bind(storage);
+    if (appendUpdatesMany) {
+      wrapped.appendUpdatesMany = async (batches) => {
+        const seqs = await appendUpdatesMany(batches);
+        for (const [i, b] of batches.entries()) {
+          const seq = seqs[i] ?? 0;
+          if (b.updates.length > 0)
+            this.emit((l) => l.appended?.(b.storyId, b.updates.length, seq));
+        }
+        return seqs;
+      };
+    }
     const setStoryStatus = storage.setStoryStatus?.bind(storage);
     if (setStoryStatus) {
       wrapped.setStoryStatus = async (change) => {

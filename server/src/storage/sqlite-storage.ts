@@ -23,6 +23,7 @@ import type {
   StatusChangeRecord,
   Storage,
   StoredUpdate,
+  StoryAppend,
   StoryRecord,
   StoryState,
   UpdateInfo,
@@ -244,25 +245,39 @@ export class SqliteStorage implements Storage {
     return this.stmt('INSERT INTO updates (story_id, user_id, at, data) VALUES (?, ?, ?, ?)');
   }
 
-  private readonly appendTx = (storyId: string, updates: LoggedUpdate[], headline: string) =>
-    this.db.transaction(() => {
-      const insert = this.insertUpdate;
-      let last: LoggedUpdate | undefined;
-      let seq = 0;
-      for (const u of updates) {
-        seq = Number(insert.run(storyId, u.userId, u.at, u.update).lastInsertRowid);
-        last = u;
-      }
-      if (last) {
-        this.stmt(
-          'UPDATE stories SET headline = ?, updated_at = ?, updated_by = ? WHERE id = ?',
-        ).run(headline, last.at, last.userId, storyId);
-      }
-      return seq;
-    })();
+  /** One story's rows and story-row update; callers wrap it in a transaction. */
+  private appendRows(storyId: string, updates: LoggedUpdate[], headline: string): number {
+    const insert = this.insertUpdate;
+    let last: LoggedUpdate | undefined;
+    let seq = 0;
+    for (const u of updates) {
+      seq = Number(insert.run(storyId, u.userId, u.at, u.update).lastInsertRowid);
+      last = u;
+    }
+    if (last) {
+      this.stmt('UPDATE stories SET headline = ?, updated_at = ?, updated_by = ? WHERE id = ?').run(
+        headline,
+        last.at,
+        last.userId,
+        storyId,
+      );
+    }
+    return seq;
+  }
 
   async appendUpdates(storyId: string, updates: LoggedUpdate[], headline: string): Promise<number> {
-    return this.write(() => this.appendTx(storyId, updates, headline));
+    return this.write(() =>
+      this.db.transaction(() => this.appendRows(storyId, updates, headline))(),
+    );
+  }
+
+  /** Every loaded story's writes of a turn in one commit (sync/write-scheduler.ts). */
+  async appendUpdatesMany(batches: StoryAppend[]): Promise<number[]> {
+    return this.write(() =>
+      this.db.transaction(() =>
+        batches.map((b) => this.appendRows(b.storyId, b.updates, b.headline)),
+      )(),
+    );
   }
 
   async loadStoryState(storyId: string): Promise<StoryState> {

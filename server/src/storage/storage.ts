@@ -29,6 +29,13 @@ export interface StoryRecord {
   updatedBy: string | null;
 }
 
+/** One story's share of a multi-story append. */
+export interface StoryAppend {
+  storyId: string;
+  updates: LoggedUpdate[];
+  headline: string;
+}
+
 /** One Yjs update as it arrived, tagged with the authenticated account that sent it. */
 export interface LoggedUpdate {
   userId: string;
@@ -94,6 +101,11 @@ export interface Storage {
   /** Appends updates in one transaction and records the story's new headline and last editor. */
   /** Returns the seq of the last appended update. */
   appendUpdates(storyId: string, updates: LoggedUpdate[], headline: string): Promise<number>;
+  /**
+   * Several stories' appends in ONE transaction, all or nothing; returns each one's last seq.
+   * Optional: without it (or when it throws) each story is appended on its own.
+   */
+  appendUpdatesMany?(batches: StoryAppend[]): Promise<number[]>;
   loadStoryState(storyId: string): Promise<StoryState>;
   saveSnapshot(storyId: string, snapshot: Snapshot): Promise<void>;
 

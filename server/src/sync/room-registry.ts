@@ -4,6 +4,7 @@ import type { Logger } from '../logger';
 import type { Storage } from '../storage/storage';
 import type { Compactor } from './compactor';
 import { StoryRoom } from './story-room';
+import { WriteScheduler } from './write-scheduler';
 
 export interface RoomRegistryOptions {
   storage: Storage;
@@ -33,7 +34,12 @@ export class RoomRegistry {
   /** When storing edits last failed; cleared by the next successful store. */
   private lastWriteFailureAt: number | null = null;
 
-  constructor(private readonly options: RoomRegistryOptions) {}
+  /** One storage call per turn for every room's writes. */
+  private readonly writer: WriteScheduler;
+
+  constructor(private readonly options: RoomRegistryOptions) {
+    this.writer = new WriteScheduler(options.storage);
+  }
 
   /**
    * False while storing edits fails (and for a while after the last failure, since no one may
@@ -109,6 +115,7 @@ export class RoomRegistry {
 
   private async load(storyId: string): Promise<StoryRoom> {
     const room = new StoryRoom(storyId, {
+      writer: this.writer,
       storage: this.options.storage,
       logger: this.options.logger,
       ...(this.options.maxStoryBytes === undefined

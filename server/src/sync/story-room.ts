@@ -36,6 +36,7 @@ import {
   validateStateVector,
   validateUpdate,
 } from './update-validator';
+import type { BatchingRoom, RoomBatch, WriteScheduler } from './write-scheduler';
 
 /** An edit made by the server itself (e.g. a restore), attributed to an account. */
 export class ServerOrigin {
@@ -57,6 +58,8 @@ interface PendingWrite extends LoggedUpdate {
 
 export interface StoryRoomOptions {
   storage: Storage;
+  /** Stores the writes of all rooms once per turn. */
+  writer: WriteScheduler;
   logger: Logger;
   /** Largest encoded document; an update that would grow the story past it is refused (4413). */
   maxStoryBytes?: number;
@@ -87,7 +90,7 @@ export type UpdateOutcome = 'applied' | 'noop' | 'dropped';
  * checked against the story size limit before it touches the document, and read-only
  * connections never get that far.
  */
-export class StoryRoom {
+export class StoryRoom implements BatchingRoom {
   private readonly ydoc = new Y.Doc({ gc: true });
   readonly awareness = new Awareness(this.ydoc);
   private readonly fullState = new FullStateCache(this.ydoc);
@@ -112,6 +115,8 @@ export class StoryRoom {
   /** One user block per account shown in this story's awareness (see applyOwnedAwareness). */
   private readonly userBlocks = new Map<string, NonNullable<AwarenessState['user']>>();
   private writing = false;
+  /** The batch being stored, and the state vector to acknowledge once it is. */
+  private inFlight: { writes: PendingWrite[]; ackVector: Uint8Array | null } | null = null;
   /** The last log position this room loaded or stored. */
   private storedThrough = 0;
   private storedWaiters: (() => void)[] = [];
@@ -533,41 +538,63 @@ export class StoryRoom {
     if (this.options.relayBeforeStore) this.relayUpdate(write);
     this.pending.push(write);
     if (inDoc) this.applyFrom = this.pending.length;
-    if (!this.writing && this.pending.length === 1) setImmediate(this.writeBatch);
+    if (!this.writing && this.pending.length === 1) this.scheduleWrite();
   }
 
-  private readonly writeBatch = async (): Promise<void> => {
-    if (this.writing || this.failed) return;
+  /** WriteScheduler: cuts what is to be stored now (null when nothing, or a write is out). */
+  takeBatch(): RoomBatch | null {
+    if (this.writing || this.failed) return null;
     this.materialize();
-    if (this.pending.length === 0) return this.storedNothing();
+    if (this.pending.length === 0) {
+      this.storedNothing();
+      return null;
+    }
     this.writing = true;
     const batch = this.pending;
     this.pending = [];
     this.applyFrom = 0;
     // At the cut the document holds exactly what is stored plus this batch: once the batch is
     // stored, this state vector is durable (the "Saved" acknowledgement).
-    const ackVector = batch.some((w) => w.origin?.wantsAck) ? Y.encodeStateVector(this.ydoc) : null;
-    let lastSeq: number;
-    try {
-      const headline = this.ydoc.getText('headline').toString().slice(0, 300);
-      lastSeq = await this.options.storage.appendUpdates(this.id, batch, headline);
-      this.storedThrough = lastSeq;
-    } catch (err) {
-      this.writing = false;
-      this.fail(err);
-      return;
-    }
+    this.inFlight = {
+      writes: batch,
+      ackVector: batch.some((w) => w.origin?.wantsAck) ? Y.encodeStateVector(this.ydoc) : null,
+    };
+    return {
+      storyId: this.id,
+      updates: batch,
+      headline: this.ydoc.getText('headline').toString().slice(0, 300),
+    };
+  }
+
+  /** WriteScheduler: the batch is stored; relay it and let waiters go on. */
+  batchStored(lastSeq: number): void {
+    const inFlight = this.inFlight;
+    this.inFlight = null;
     this.writing = false;
+    if (!inFlight) return;
+    const batch = inFlight.writes;
+    this.storedThrough = lastSeq;
     this.updatesSinceSnapshot += batch.length;
-    this.relay(batch, ackVector);
+    this.relay(batch, inFlight.ackVector);
     this.cluster?.stored(
       batch.map((w) => w.update),
       lastSeq,
     );
-    if (this.pending.length > 0) setImmediate(this.writeBatch);
+    if (this.pending.length > 0) this.scheduleWrite();
     else this.storedNothing();
     this.options.onStored?.(this, batch.length);
-  };
+  }
+
+  /** WriteScheduler: storage refused the batch. */
+  batchFailed(err: unknown): void {
+    this.inFlight = null;
+    this.writing = false;
+    this.fail(err);
+  }
+
+  private scheduleWrite(): void {
+    this.options.writer.schedule(this);
+  }
 
   /** Nothing is waiting to be stored: whoever waited for that may go on. */
   private storedNothing(): void {

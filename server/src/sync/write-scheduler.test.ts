@@ -1,0 +1,131 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SqliteStorage } from '../storage/sqlite-storage';
+import type { LoggedUpdate, StoryAppend } from '../storage/storage';
+import { type BatchingRoom, type RoomBatch, WriteScheduler } from './write-scheduler';
+
+const T0 = 1_700_000_000_000;
+const logged = (text: string): LoggedUpdate => ({
+  userId: 'u_ana',
+  at: T0,
+  update: new TextEncoder().encode(text),
+});
+
+/** A room with one batch to store, recording what the scheduler told it. */
+class OneBatchRoom implements BatchingRoom {
+  stored: number | null = null;
+  failed: unknown = null;
+  private given = false;
+  constructor(readonly batch: RoomBatch) {}
+  takeBatch(): RoomBatch | null {
+    if (this.given) return null;
+    this.given = true;
+    return this.batch;
+  }
+  batchStored(lastSeq: number): void {
+    this.stored = lastSeq;
+  }
+  batchFailed(err: unknown): void {
+    this.failed = err;
+  }
+}
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const sqlite = async (stories: string[]) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'copydesk-writes-'));
+  dirs.push(dir);
+  const storage = new SqliteStorage({ file: path.join(dir, 'copydesk.sqlite') });
+  await storage.migrate();
+  await storage.createAccount({
+    id: 'u_ana',
+    username: 'ana',
+    displayName: 'Ana',
+    role: 'editor',
+    color: '#123456',
+    passwordHash: 'x',
+  });
+  for (const id of stories) {
+    await storage.createStory(
+      {
+        id,
+        headline: id,
+        status: 'draft',
+        createdAt: T0,
+        createdBy: 'u_ana',
+        updatedAt: T0,
+        updatedBy: 'u_ana',
+      },
+      logged(`${id}:created`),
+    );
+  }
+  // Counts the calls; the writes themselves go to the real SQLite file.
+  const calls = { many: 0, one: 0 };
+  const many = storage.appendUpdatesMany.bind(storage);
+  const one = storage.appendUpdates.bind(storage);
+  storage.appendUpdatesMany = (batches: StoryAppend[]) => {
+    calls.many++;
+    return many(batches);
+  };
+  storage.appendUpdates = (storyId, updates, headline) => {
+    calls.one++;
+    return one(storyId, updates, headline);
+  };
+  return { storage, calls };
+};
+
+const texts = async (storage: SqliteStorage, id: string) =>
+  (await storage.loadStoryState(id)).updates.map((u) => new TextDecoder().decode(u.update));
+
+const until = (check: () => boolean) =>
+  new Promise<void>((resolve) => {
+    const poll = () => (check() ? resolve() : setImmediate(poll));
+    poll();
+  });
+
+describe('WriteScheduler', () => {
+  it("stores every room's writes of a turn in one commit, in order per story", async () => {
+    const ids = ['s1', 's2', 's3', 's4'];
+    const { storage, calls } = await sqlite(ids);
+    const scheduler = new WriteScheduler(storage);
+    const rooms = ids.map(
+      (id) =>
+        new OneBatchRoom({
+          storyId: id,
+          updates: [logged(`${id}:a`), logged(`${id}:b`)],
+          headline: `${id}!`,
+        }),
+    );
+    for (const room of rooms) scheduler.schedule(room);
+    await until(() => rooms.every((r) => r.stored !== null));
+    expect(calls).toEqual({ many: 1, one: 0 });
+    for (const [i, id] of ids.entries()) {
+      expect(await texts(storage, id)).toEqual([`${id}:created`, `${id}:a`, `${id}:b`]);
+      expect(rooms[i]?.stored).toBe((await storage.loadStoryState(id)).updates.at(-1)?.seq);
+      expect((await storage.getStory(id))?.headline).toBe(`${id}!`);
+    }
+    await storage.close();
+  });
+
+  it('a story that cannot be stored fails alone, and nothing is stored twice', async () => {
+    const { storage, calls } = await sqlite(['ok1', 'ok2']);
+    const scheduler = new WriteScheduler(storage);
+    const good = ['ok1', 'ok2'].map(
+      (id) => new OneBatchRoom({ storyId: id, updates: [logged(`${id}:x`)], headline: id }),
+    );
+    // No such story: the foreign key refuses its rows, and the shared commit with them.
+    const bad = new OneBatchRoom({ storyId: 'gone', updates: [logged('gone:x')], headline: '' });
+    for (const room of [good[0], bad, good[1]] as OneBatchRoom[]) scheduler.schedule(room);
+    await until(() => bad.failed !== null && good.every((r) => r.stored !== null));
+    expect(calls).toEqual({ many: 1, one: 3 });
+    expect(String(bad.failed)).toMatch(/FOREIGN KEY/);
+    expect(await texts(storage, 'ok1')).toEqual(['ok1:created', 'ok1:x']);
+    expect(await texts(storage, 'ok2')).toEqual(['ok2:created', 'ok2:x']);
+    await storage.close();
+  });
+});
