@@ -44,4 +44,56 @@ describe('wordDelta', () => {
     expect(d.added).toBe(d.removed);
     expect(d.added).toBeLessThan(20_000);
   });
+
+  it('matches a whole-text word comparison on random edits (the unchanged ends are skipped)', () => {
+    // Longest common subsequence of the two texts' words, by dynamic programming.
+    const lcs = (a: string[], b: string[]): number => {
+      const row = new Array<number>(b.length + 1).fill(0);
+      for (const x of a) {
+        let diagonal = 0;
+        for (let j = 1; j <= b.length; j++) {
+          const above = row[j] ?? 0;
+          row[j] = x === b[j - 1] ? diagonal + 1 : Math.max(above, row[j - 1] ?? 0);
+          diagonal = above;
+        }
+      }
+      return row[b.length] ?? 0;
+    };
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed % n;
+    };
+    const pieces = [
+      'storm',
+      ' ',
+      'port',
+      'Lisbon',
+      '. ',
+      '\n',
+      '12',
+      '.',
+      '5',
+      "'s",
+      '-',
+      'a',
+      'é',
+    ];
+    for (let round = 0; round < 500; round++) {
+      let before = '';
+      for (let i = 0; i < 30; i++) before += pieces[rand(pieces.length)];
+      const at = rand(before.length + 1);
+      const cut = rand(Math.min(6, before.length - at) + 1);
+      let inserted = '';
+      for (let i = rand(4); i > 0; i--) inserted += pieces[rand(pieces.length)];
+      const after = before.slice(0, at) + inserted + before.slice(at + cut);
+      const a = words(before);
+      const b = words(after);
+      const common = lcs(a, b);
+      expect(wordDelta(before, after), JSON.stringify([before, after])).toEqual({
+        added: b.length - common,
+        removed: a.length - common,
+      });
+    }
+  });
 });

@@ -41,11 +41,46 @@ const editDistance = (a: Int32Array, b: Int32Array, maxD: number): number | null
   return null;
 };
 
+const isSpace = (code: number): boolean =>
+  code === 32 ||
+  (code >= 9 && code <= 13) ||
+  code === 160 ||
+  (code > 127 && /\s/.test(String.fromCharCode(code)));
+
+/**
+ * The parts of two texts that differ, cut at whitespace (never inside a word), so that their
+ * common beginning and end — the same words on both sides, always part of a longest common
+ * subsequence — need not be split into words at all. A keystroke in a long body compares a few
+ * words instead of the whole field twice.
+ */
+const differingParts = (before: string, after: string): [string, string] => {
+  const max = Math.min(before.length, after.length);
+  let start = 0;
+  while (start < max && before.charCodeAt(start) === after.charCodeAt(start)) start++;
+  while (start > 0 && !isSpace(before.charCodeAt(start - 1))) start--;
+  let endA = before.length;
+  let endB = after.length;
+  while (
+    endA > start &&
+    endB > start &&
+    before.charCodeAt(endA - 1) === after.charCodeAt(endB - 1)
+  ) {
+    endA--;
+    endB--;
+  }
+  while (endA < before.length && !isSpace(before.charCodeAt(endA))) {
+    endA++;
+    endB++;
+  }
+  return [before.slice(start, endA), after.slice(start, endB)];
+};
+
 /** Words in `after` not in `before` (added) and the other way round (removed). */
 export const wordDelta = (before: string, after: string): WordDelta => {
   if (before === after) return { added: 0, removed: 0 };
-  const a = words(before);
-  const b = words(after);
+  const [changedBefore, changedAfter] = differingParts(before, after);
+  const a = words(changedBefore);
+  const b = words(changedAfter);
   let start = 0;
   while (start < a.length && start < b.length && a[start] === b[start]) start++;
   let endA = a.length;
