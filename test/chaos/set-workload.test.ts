@@ -176,6 +176,32 @@ const killSchedule = async (random: Rng, runMs: number, killOne: () => Promise<v
   return kills;
 };
 
+/** Signs in, makes the story and starts the clients on `servers` (each client gets every URL). */
+const startWorkload = async (
+  servers: RunningServer[],
+  headline: string,
+  random: ReturnType<typeof rng>,
+  seed: number,
+  reconnectAlways: boolean,
+): Promise<{ token: string; storyId: string; children: Child[] }> => {
+  const first = servers[0] as RunningServer;
+  const token = await login(first.baseUrl, 'ana');
+  const story = await createStory(first.baseUrl, token, { headline });
+  const children = Array.from({ length: CLIENTS }, (_, id) =>
+    spawnClient({
+      id,
+      urls: servers.map((server) => server.wsUrl),
+      storyId: story.id,
+      token,
+      intervalMs: random.int(25, 60),
+      seed: seed + id,
+      reconnectAlways,
+    }),
+  );
+  await Promise.all(children.map((c) => c.ready));
+  return { token, storyId: story.id, children };
+};
+
 describe('set workload under SIGKILL', () => {
   let children: Child[] = [];
   const cleanups: (() => Promise<void>)[] = [];
@@ -194,20 +220,16 @@ describe('set workload under SIGKILL', () => {
         const port = server.port;
         const dataDir = server.dataDir;
         cleanups.push(async () => server.kill());
-        const token = await login(server.baseUrl, 'ana');
-        const story = await createStory(server.baseUrl, token, { headline: 'Set workload' });
-        children = Array.from({ length: CLIENTS }, (_, id) =>
-          spawnClient({
-            id,
-            urls: [server.wsUrl],
-            storyId: story.id,
-            token,
-            intervalMs: random.int(25, 60),
-            seed: seed + id,
-            reconnectAlways,
-          }),
+        const workload = await startWorkload(
+          [server],
+          'Set workload',
+          random,
+          seed,
+          reconnectAlways,
         );
-        await Promise.all(children.map((c) => c.ready));
+        children = workload.children;
+        const { token } = workload;
+        const story = { id: workload.storyId };
         const kills = await killSchedule(random, RUN_MS, async () => {
           await server.kill();
           await sleep(random.int(0, 700));
@@ -241,20 +263,10 @@ describe('set workload under SIGKILL', () => {
       cleanups.push(() => cluster.stop());
       const servers = [...cluster.servers] as RunningServer[];
       const [a, b] = servers as [RunningServer, RunningServer];
-      const token = await login(a.baseUrl, 'ana');
-      const story = await createStory(a.baseUrl, token, { headline: 'Set workload cluster' });
-      children = Array.from({ length: CLIENTS }, (_, id) =>
-        spawnClient({
-          id,
-          urls: [a.wsUrl, b.wsUrl],
-          storyId: story.id,
-          token,
-          intervalMs: random.int(25, 60),
-          seed: seed + id,
-          reconnectAlways: TOLERANT,
-        }),
-      );
-      await Promise.all(children.map((c) => c.ready));
+      const workload = await startWorkload([a, b], 'Set workload cluster', random, seed, TOLERANT);
+      children = workload.children;
+      const { token } = workload;
+      const story = { id: workload.storyId };
       const kills = await killSchedule(random, RUN_MS, async () => {
         const i = random.int(0, 1);
         const victim = servers[i] as RunningServer;
@@ -300,20 +312,10 @@ describe('set workload under SIGKILL', () => {
       cleanups.unshift(() => cluster.stop());
       const servers = [...cluster.servers] as RunningServer[];
       const [a, b] = servers as [RunningServer, RunningServer];
-      const token = await login(a.baseUrl, 'ana');
-      const story = await createStory(a.baseUrl, token, { headline: 'Set workload redis' });
-      children = Array.from({ length: CLIENTS }, (_, id) =>
-        spawnClient({
-          id,
-          urls: [a.wsUrl, b.wsUrl],
-          storyId: story.id,
-          token,
-          intervalMs: random.int(25, 60),
-          seed: seed + id,
-          reconnectAlways: TOLERANT,
-        }),
-      );
-      await Promise.all(children.map((c) => c.ready));
+      const workload = await startWorkload([a, b], 'Set workload redis', random, seed, TOLERANT);
+      children = workload.children;
+      const { token } = workload;
+      const story = { id: workload.storyId };
       let redisKills = 0;
       let faults = 0;
       const kills = await killSchedule(random, RUN_MS, async () => {
@@ -373,20 +375,10 @@ describe('set workload under SIGKILL', () => {
       });
       const servers = [...cluster.servers] as RunningServer[];
       const [a, b] = servers as [RunningServer, RunningServer];
-      const token = await login(a.baseUrl, 'ana');
-      const story = await createStory(a.baseUrl, token, { headline: 'Set workload postgres' });
-      children = Array.from({ length: CLIENTS }, (_, id) =>
-        spawnClient({
-          id,
-          urls: [a.wsUrl, b.wsUrl],
-          storyId: story.id,
-          token,
-          intervalMs: random.int(25, 60),
-          seed: seed + id,
-          reconnectAlways: TOLERANT,
-        }),
-      );
-      await Promise.all(children.map((c) => c.ready));
+      const workload = await startWorkload([a, b], 'Set workload postgres', random, seed, TOLERANT);
+      children = workload.children;
+      const { token } = workload;
+      const story = { id: workload.storyId };
       const t1 = Date.now();
       const counts = { pgCrashes: 0, redisKills: 0, instanceKills: 0 };
       let faults = 0;

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { createLogger } from '../logger';
 import { SqliteStorage } from '../storage/sqlite-storage';
+import { addFixtureAccount } from '../storage/test-fixtures';
 import { ActivityRecorder } from './activity-recorder';
 
 /** Real SQLite storage; the recorder reads the log the way it does in the server. */
@@ -18,14 +19,7 @@ describe('ActivityRecorder working copies', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'copydesk-activity-'));
     storage = new SqliteStorage({ file: path.join(dir, 'db.sqlite') });
     await storage.migrate();
-    await storage.createAccount({
-      id: 'u_ana',
-      username: 'ana',
-      displayName: 'Ana',
-      role: 'editor',
-      color: '#123456',
-      passwordHash: 'x',
-    });
+    await addFixtureAccount(storage);
   });
   afterEach(async () => {
     await recorder?.close();

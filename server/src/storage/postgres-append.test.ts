@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresStorage } from './postgres-storage';
-import type { LoggedUpdate } from './storage';
+import { addFixtureAccount, addFixtureStories, loggedText } from './test-fixtures';
 
 /**
  * Group commit on the real PostgreSQL (a fresh schema, dropped afterwards): the appends of many
@@ -12,13 +12,10 @@ import type { LoggedUpdate } from './storage';
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schema = `copydesk_test_${process.pid}_${randomBytes(3).toString('hex')}_gc`;
 const applicationName = `copydesk_${schema}`;
-const T0 = 1_700_000_000_000;
 const STORIES = 40;
 const ROUNDS = 5;
 
-const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
-const logged = (text: string): LoggedUpdate => ({ userId: 'u_ana', at: T0, update: enc(text) });
 
 describe('PostgreSQL group commit of the update log', () => {
   let storage: PostgresStorage;
@@ -29,14 +26,7 @@ describe('PostgreSQL group commit of the update log', () => {
     await admin.connect();
     storage = new PostgresStorage({ connectionString: DATABASE_URL, schema, applicationName });
     await storage.migrate();
-    await storage.createAccount({
-      id: 'u_ana',
-      username: 'ana',
-      displayName: 'Ana',
-      role: 'editor',
-      color: '#123456',
-      passwordHash: 'x',
-    });
+    await addFixtureAccount(storage);
   });
   afterAll(async () => {
     await storage?.close();
@@ -46,20 +36,7 @@ describe('PostgreSQL group commit of the update log', () => {
 
   const makeStories = async (prefix: string): Promise<string[]> => {
     const ids = Array.from({ length: STORIES }, (_, i) => `${prefix}${i}`);
-    for (const id of ids) {
-      await storage.createStory(
-        {
-          id,
-          headline: id,
-          status: 'draft',
-          createdAt: T0,
-          createdBy: 'u_ana',
-          updatedAt: T0,
-          updatedBy: 'u_ana',
-        },
-        logged(`${id}:created`),
-      );
-    }
+    await addFixtureStories(storage, ids);
     return ids;
   };
 
@@ -70,7 +47,11 @@ describe('PostgreSQL group commit of the update log', () => {
         const done: string[] = [];
         for (let r = 0; r < ROUNDS; r++) {
           const texts = [`${id}:${r}:a`, `${id}:${r}:b`];
-          await storage.appendUpdates(id, texts.map(logged), `${id} headline ${r}`);
+          await storage.appendUpdates(
+            id,
+            texts.map((t) => loggedText(t)),
+            `${id} headline ${r}`,
+          );
           done.push(...texts);
         }
         return done;
@@ -101,8 +82,8 @@ describe('PostgreSQL group commit of the update log', () => {
   it('a story that does not exist fails alone', async () => {
     const ids = await makeStories('u');
     const settled = await Promise.allSettled([
-      storage.appendUpdates('no-such-story', [logged('lost')], 'x'),
-      ...ids.map((id) => storage.appendUpdates(id, [logged(`${id}:after`)], id)),
+      storage.appendUpdates('no-such-story', [loggedText('lost')], 'x'),
+      ...ids.map((id) => storage.appendUpdates(id, [loggedText(`${id}:after`)], id)),
     ]);
     expect(settled[0]?.status).toBe('rejected');
     expect(String((settled[0] as PromiseRejectedResult).reason)).toMatch(/unknown story/);

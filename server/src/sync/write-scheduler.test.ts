@@ -3,15 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteStorage } from '../storage/sqlite-storage';
-import type { LoggedUpdate, StoryAppend } from '../storage/storage';
+import type { StoryAppend } from '../storage/storage';
+import { addFixtureAccount, addFixtureStories, loggedText } from '../storage/test-fixtures';
 import { type BatchingRoom, type RoomBatch, WriteScheduler } from './write-scheduler';
-
-const T0 = 1_700_000_000_000;
-const logged = (text: string): LoggedUpdate => ({
-  userId: 'u_ana',
-  at: T0,
-  update: new TextEncoder().encode(text),
-});
 
 /** A room with one batch to store, recording what the scheduler told it. */
 class OneBatchRoom implements BatchingRoom {
@@ -42,28 +36,8 @@ const sqlite = async (stories: string[]) => {
   dirs.push(dir);
   const storage = new SqliteStorage({ file: path.join(dir, 'copydesk.sqlite') });
   await storage.migrate();
-  await storage.createAccount({
-    id: 'u_ana',
-    username: 'ana',
-    displayName: 'Ana',
-    role: 'editor',
-    color: '#123456',
-    passwordHash: 'x',
-  });
-  for (const id of stories) {
-    await storage.createStory(
-      {
-        id,
-        headline: id,
-        status: 'draft',
-        createdAt: T0,
-        createdBy: 'u_ana',
-        updatedAt: T0,
-        updatedBy: 'u_ana',
-      },
-      logged(`${id}:created`),
-    );
-  }
+  await addFixtureAccount(storage);
+  await addFixtureStories(storage, stories);
   // Counts the calls; the writes themselves go to the real SQLite file.
   const calls = { many: 0, one: 0 };
   const many = storage.appendUpdatesMany.bind(storage);
@@ -97,7 +71,7 @@ describe('WriteScheduler', () => {
       (id) =>
         new OneBatchRoom({
           storyId: id,
-          updates: [logged(`${id}:a`), logged(`${id}:b`)],
+          updates: [loggedText(`${id}:a`), loggedText(`${id}:b`)],
           headline: `${id}!`,
         }),
     );
@@ -116,10 +90,14 @@ describe('WriteScheduler', () => {
     const { storage, calls } = await sqlite(['ok1', 'ok2']);
     const scheduler = new WriteScheduler(storage);
     const good = ['ok1', 'ok2'].map(
-      (id) => new OneBatchRoom({ storyId: id, updates: [logged(`${id}:x`)], headline: id }),
+      (id) => new OneBatchRoom({ storyId: id, updates: [loggedText(`${id}:x`)], headline: id }),
     );
     // No such story: the foreign key refuses its rows, and the shared commit with them.
-    const bad = new OneBatchRoom({ storyId: 'gone', updates: [logged('gone:x')], headline: '' });
+    const bad = new OneBatchRoom({
+      storyId: 'gone',
+      updates: [loggedText('gone:x')],
+      headline: '',
+    });
     for (const room of [good[0], bad, good[1]] as OneBatchRoom[]) scheduler.schedule(room);
     await until(() => bad.failed !== null && good.every((r) => r.stored !== null));
     expect(calls).toEqual({ many: 1, one: 3 });
