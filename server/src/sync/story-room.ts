@@ -46,6 +46,10 @@ export class ServerOrigin {
 /** How long a client may take to answer our sync step 1 after it sent an update with gaps. */
 const RESYNC_ANSWER_MS = 2_000;
 
+/** Runs of one sender's updates this long or longer are relayed merged, this many at most. */
+const MERGE_RELAY_MIN = 4;
+const MERGE_RELAY_MAX = 64;
+
 /** Awareness changes within this window go out together (one message per connection). */
 const AWARENESS_COALESCE_MS = 50;
 
@@ -603,13 +607,46 @@ export class StoryRoom implements BatchingRoom {
     for (const fn of waiters) fn();
   }
 
+  /**
+   * Consecutive updates of one sender in a turn (a paste, a fast typist, a replay) go to every
+   * other connection merged, at most MERGE_RELAY_MAX at a time: one frame and one apply per
+   * receiver instead of one per keystroke. Y.mergeUpdates costs ~4-6 us per update in chunks
+   * of up to ~100 and grows superlinearly beyond (20 us at 1,000, 60 us at 4,000).
+   */
+  private relayBatch(batch: PendingWrite[]): void {
+    let start = 0;
+    while (start < batch.length) {
+      const origin = (batch[start] as PendingWrite).origin;
+      let end = start + 1;
+      while (end < batch.length && end - start < MERGE_RELAY_MAX && batch[end]?.origin === origin) {
+        end++;
+      }
+      if (end - start >= MERGE_RELAY_MIN) this.relayMerged(batch.slice(start, end), origin);
+      else for (let i = start; i < end; i++) this.relayUpdate(batch[i] as PendingWrite);
+      start = end;
+    }
+  }
+
+  private relayMerged(writes: PendingWrite[], origin: SyncConnection | null): void {
+    let merged: Uint8Array;
+    try {
+      merged = Y.mergeUpdates(writes.map((w) => w.update));
+    } catch (err) {
+      this.options.logger.warn({ err, storyId: this.id }, 'merging updates failed; relaying each');
+      for (const write of writes) this.relayUpdate(write);
+      return;
+    }
+    const frame = encodeSyncUpdate(merged);
+    for (const conn of this.connections) if (conn !== origin) conn.send(frame);
+  }
+
   private relayUpdate(write: PendingWrite): void {
     const frame = encodeSyncUpdate(write.update);
     for (const conn of this.connections) if (conn !== write.origin) conn.send(frame);
   }
 
   private relay(batch: PendingWrite[], ackVector: Uint8Array | null): void {
-    if (!this.options.relayBeforeStore) for (const write of batch) this.relayUpdate(write);
+    if (!this.options.relayBeforeStore) this.relayBatch(batch);
     const ackers = new Set(batch.map((w) => w.origin).filter((c) => c?.wantsAck));
     if (ackers.size > 0 && ackVector) {
       const frame = encodeStored(ackVector);
