@@ -1,5 +1,11 @@
 import type { StoryStatus } from '@copydesk/shared';
-import { bytes, int, type PostgresDatabase, type Queryable } from './postgres-database';
+import {
+  bytes,
+  int,
+  moveStoryCursor,
+  type PostgresDatabase,
+  type Queryable,
+} from './postgres-database';
 import type { ActivityRecord, ActivityStore, StoredUpdate, StoryState } from './storage';
 
 interface ActivityRow {
@@ -209,22 +215,8 @@ export class PostgresActivityStore implements ActivityStore {
     entries: ActivityRecord[],
   ): Promise<boolean> {
     return this.db.transaction(async (client) => {
-      const moved =
-        fromUpto === 0
-          ? // No row means 0; a row may also exist at 0. The insert waits for a concurrent
-            // one and then sees the conflict, so only one of two racers gets a row back.
-            await client.query(
-              `INSERT INTO activity_cursors (story_id, upto) VALUES ($1, $2)
-               ON CONFLICT (story_id) DO UPDATE SET upto = excluded.upto
-               WHERE activity_cursors.upto = 0
-               RETURNING upto`,
-              [storyId, toUpto],
-            )
-          : await client.query(
-              'UPDATE activity_cursors SET upto = $2 WHERE story_id = $1 AND upto = $3',
-              [storyId, toUpto, fromUpto],
-            );
-      if (moved.rowCount !== 1) return false;
+      if (!(await moveStoryCursor(client, 'activity_cursors', storyId, fromUpto, toUpto)))
+        return false;
       await this.upsert(client, entries);
       return true;
     });

@@ -63,6 +63,38 @@ export const advisoryLockKey = (...parts: string[]): string =>
     .toString();
 
 /** Node-postgres returns int8 as a string; every int8 here (ms times, seqs) is < 2^53. */
+/**
+ * Compare-and-set of a per-story "read up to" row (`story_id`, `upto`): moves it from `fromUpto`
+ * to `toUpto` and locks it for the rest of the transaction, so a concurrent mover waits and then
+ * matches nothing. False when the row was not at `fromUpto` (another instance moved it).
+ * `table` is one of ours, never user input.
+ */
+export const moveStoryCursor = async (
+  client: Queryable,
+  table: 'activity_cursors' | 'history_author_index',
+  storyId: string,
+  fromUpto: number,
+  toUpto: number,
+): Promise<boolean> => {
+  const moved =
+    fromUpto === 0
+      ? // No row means 0; a row may also exist at 0. The insert waits for a concurrent
+        // one and then sees the conflict, so only one of two racers gets a row back.
+        await client.query(
+          `INSERT INTO ${table} (story_id, upto) VALUES ($1, $2)
+           ON CONFLICT (story_id) DO UPDATE SET upto = excluded.upto
+           WHERE ${table}.upto = 0
+           RETURNING upto`,
+          [storyId, toUpto],
+        )
+      : await client.query(`UPDATE ${table} SET upto = $2 WHERE story_id = $1 AND upto = $3`, [
+          storyId,
+          toUpto,
+          fromUpto,
+        ]);
+  return moved.rowCount === 1;
+};
+
 export const int = (value: string | number): number => Number(value);
 
 export const bytes = (b: Buffer): Uint8Array =>

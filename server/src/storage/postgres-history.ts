@@ -1,5 +1,11 @@
 import type { StoryStatus } from '@copydesk/shared';
-import { advisoryLockKey, bytes, int, type PostgresDatabase } from './postgres-database';
+import {
+  advisoryLockKey,
+  bytes,
+  int,
+  moveStoryCursor,
+  type PostgresDatabase,
+} from './postgres-database';
 import type {
   AuthorRun,
   HistoryStore,
@@ -250,22 +256,8 @@ export class PostgresHistoryStore implements HistoryStore {
     runs: AuthorRun[],
   ): Promise<boolean> {
     return this.db.transaction(async (client) => {
-      const moved =
-        fromUpto === 0
-          ? // No row means 0; a row may also exist at 0. The insert waits for a concurrent
-            // one and then sees the conflict, so only one of two racers gets a row back.
-            await client.query(
-              `INSERT INTO history_author_index (story_id, upto) VALUES ($1, $2)
-               ON CONFLICT (story_id) DO UPDATE SET upto = excluded.upto
-               WHERE history_author_index.upto = 0
-               RETURNING upto`,
-              [storyId, toUpto],
-            )
-          : await client.query(
-              'UPDATE history_author_index SET upto = $2 WHERE story_id = $1 AND upto = $3',
-              [storyId, toUpto, fromUpto],
-            );
-      if (moved.rowCount !== 1) return false;
+      if (!(await moveStoryCursor(client, 'history_author_index', storyId, fromUpto, toUpto)))
+        return false;
       if (runs.length === 0) return true;
       const ids = await client.query<{ id: string }>(
         "SELECT nextval('history_author_runs_id_seq')::text AS id FROM generate_series(1, $1::integer)",
