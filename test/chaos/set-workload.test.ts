@@ -202,6 +202,62 @@ const startWorkload = async (
   return { token, storyId: story.id, children };
 };
 
+/** SIGKILLs instance `i` of a cluster and starts it again on its port after a seeded pause. */
+const restartInstance = async (
+  cluster: Cluster,
+  servers: RunningServer[],
+  i: number,
+  random: Rng,
+): Promise<void> => {
+  const victim = servers[i] as RunningServer;
+  await victim.kill();
+  await sleep(random.int(0, 1_000));
+  servers[i] = await cluster.startInstance({ PORT: String(victim.port) });
+};
+
+/** SIGKILLs the private Redis and starts it again on its port after a seeded pause. */
+const restartRedis = async (
+  redis: ChildProcess,
+  port: number,
+  random: Rng,
+): Promise<ChildProcess> => {
+  const exited = new Promise((resolve) => redis.once('exit', resolve));
+  redis.kill('SIGKILL');
+  await exited;
+  await sleep(random.int(200, 1_500));
+  return startRedis(port);
+};
+
+/** Heals and checks through the first instance; the second must serve the same document. */
+const checkCluster = async (
+  seed: number,
+  kills: number,
+  children: Child[],
+  servers: RunningServer[],
+  storyId: string,
+  token: string,
+  otherToo: boolean,
+): Promise<Outcome> => {
+  const survivor = servers[0] as RunningServer;
+  const outcome = await check(
+    seed,
+    kills,
+    children,
+    survivor.baseUrl,
+    survivor.wsUrl,
+    storyId,
+    token,
+  );
+  if (otherToo) {
+    const other = servers[1] as RunningServer;
+    const fresh = connectClient(other.wsUrl, storyId, token);
+    await fresh.synced();
+    expect(new Set(tokensOf(readFields(fresh.doc))).size).toBe(outcome.final);
+    fresh.destroy();
+  }
+  return outcome;
+};
+
 describe('set workload under SIGKILL', () => {
   let children: Child[] = [];
   const cleanups: (() => Promise<void>)[] = [];
@@ -268,28 +324,9 @@ describe('set workload under SIGKILL', () => {
       const { token } = workload;
       const story = { id: workload.storyId };
       const kills = await killSchedule(random, RUN_MS, async () => {
-        const i = random.int(0, 1);
-        const victim = servers[i] as RunningServer;
-        await victim.kill();
-        await sleep(random.int(0, 1_000));
-        servers[i] = await cluster.startInstance({ PORT: String(victim.port) });
+        await restartInstance(cluster, servers, random.int(0, 1), random);
       });
-      const survivor = servers[0] as RunningServer;
-      const outcome = await check(
-        seed,
-        kills,
-        children,
-        survivor.baseUrl,
-        survivor.wsUrl,
-        story.id,
-        token,
-      );
-      // The other instance serves the same document.
-      const other = servers[1] as RunningServer;
-      const fresh = connectClient(other.wsUrl, story.id, token);
-      await fresh.synced();
-      expect(new Set(tokensOf(readFields(fresh.doc))).size).toBe(outcome.final);
-      fresh.destroy();
+      const outcome = await checkCluster(seed, kills, children, servers, story.id, token, true);
       expect(outcome.kills).toBeGreaterThan(0);
       expect(outcome.lost).toEqual([]);
       expect(outcome.duplicated).toEqual([]);
@@ -322,29 +359,13 @@ describe('set workload under SIGKILL', () => {
         // Redis, then an instance, then the other fault at random: every seed hits both.
         const i = faults++ % 2 === 0 ? 2 : random.int(0, 1);
         if (i === 2) {
-          const exited = new Promise((resolve) => redis.once('exit', resolve));
-          redis.kill('SIGKILL');
-          await exited;
-          await sleep(random.int(200, 1_500));
-          redis = await startRedis(redisPort);
+          redis = await restartRedis(redis, redisPort, random);
           redisKills++;
           return;
         }
-        const victim = servers[i] as RunningServer;
-        await victim.kill();
-        await sleep(random.int(0, 1_000));
-        servers[i] = await cluster.startInstance({ PORT: String(victim.port) });
+        await restartInstance(cluster, servers, i, random);
       });
-      const survivor = servers[0] as RunningServer;
-      const outcome = await check(
-        seed,
-        kills,
-        children,
-        survivor.baseUrl,
-        survivor.wsUrl,
-        story.id,
-        token,
-      );
+      const outcome = await checkCluster(seed, kills, children, servers, story.id, token, false);
       console.log(
         `[set-workload] seed=${seed} redisKills=${redisKills} instanceKills=${kills - redisKills}`,
       );
@@ -392,44 +413,21 @@ describe('set workload under SIGKILL', () => {
           pg.start();
           counts.pgCrashes++;
         } else if (fault === 'redis') {
-          const exited = new Promise((resolve) => redis.once('exit', resolve));
-          redis.kill('SIGKILL');
-          await exited;
-          await sleep(random.int(200, 1_500));
-          redis = await startRedis(redisPort);
+          redis = await restartRedis(redis, redisPort, random);
           counts.redisKills++;
         } else {
-          const i = fault === 'a' ? 0 : 1;
-          const victim = servers[i] as RunningServer;
-          await victim.kill();
-          await sleep(random.int(0, 1_000));
-          servers[i] = await cluster.startInstance({ PORT: String(victim.port) });
+          await restartInstance(cluster, servers, fault === 'a' ? 0 : 1, random);
           counts.instanceKills++;
         }
       });
       const t2 = Date.now();
-      const survivor = servers[0] as RunningServer;
-      const outcome = await check(
-        seed,
-        kills,
-        children,
-        survivor.baseUrl,
-        survivor.wsUrl,
-        story.id,
-        token,
-      );
+      const outcome = await checkCluster(seed, kills, children, servers, story.id, token, true);
       console.log(
         `[set-workload] seed=${seed} pgCrashes=${counts.pgCrashes} redisKills=${counts.redisKills} ` +
           `instanceKills=${counts.instanceKills} clientCloses=${children.reduce((n, c) => n + c.closes, 0)} ` +
           `setup=${t1 - t0}ms faults=${t2 - t1}ms ` +
           `heal+check=${Date.now() - t2}ms`,
       );
-      // The other instance serves the same document.
-      const other = servers[1] as RunningServer;
-      const fresh = connectClient(other.wsUrl, story.id, token);
-      await fresh.synced();
-      expect(new Set(tokensOf(readFields(fresh.doc))).size).toBe(outcome.final);
-      fresh.destroy();
       expect(counts.pgCrashes).toBeGreaterThan(0);
       expect(outcome.seen).toBeGreaterThan(0);
       expect(outcome.lost).toEqual([]);
