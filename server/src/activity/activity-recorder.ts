@@ -8,7 +8,7 @@ import {
   type LatestActivityResponse,
   type StoryActivityResponse,
 } from '@copydesk/shared';
-import { yieldToEventLoop } from '../history/rebuild';
+import { yieldToEventLoop } from '../event-loop';
 import type { Logger } from '../logger';
 import type {
   ActivityRecord,

@@ -25,6 +25,7 @@ import {
 } from '@copydesk/shared';
 import * as Y from 'yjs';
 import { HttpError, notFound } from '../errors';
+import { yieldToEventLoop } from '../event-loop';
 import type { Logger } from '../logger';
 import type {
   HistoryStore,
@@ -38,7 +39,7 @@ import { AuthorIndex, runsOfUpdates } from './author-index';
 import { attributeText, compareContents, comparisonUserIds } from './compare';
 import { contentFields, type DocContent, readContent } from './doc-content';
 import { Lru } from './lru';
-import { rebuildAt, yieldToEventLoop } from './rebuild';
+import { rebuildAt } from './rebuild';
 import { applyContent, matchesContent } from './restore';
 import type { StorageFeed } from './storage-feed';
 import { describeChanges, summarizeVersion } from './summary';

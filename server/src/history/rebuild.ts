@@ -1,9 +1,6 @@
 import * as Y from 'yjs';
+import { yieldToEventLoop } from '../event-loop';
 import type { HistoryStore, StoredUpdate } from '../storage/storage';
-
-/** Lets sockets and timers run between pages of synchronous work (SQLite resolves at once). */
-export const yieldToEventLoop = (): Promise<void> =>
-  new Promise((resolve) => setImmediate(resolve));
 
 /** Updates read from storage per query while rebuilding. */
 const PAGE = 5_000;
