@@ -50,8 +50,12 @@ describe('versions during a long burst of typing', () => {
 
     const body = storyTypes(typist.doc).body;
     const typed = 'x'.repeat(KEYSTROKES);
-    for (let i = 0; i < KEYSTROKES; i++) body.insert(body.length, 'x');
-    await waitFor(watcher.doc, () => readFields(watcher.doc).body === typed);
+    // One keystroke per turn (each relayed before the next): a run of one sender within a
+    // turn would be stored as one merged row, and the cut counts rows.
+    for (let i = 0; i < KEYSTROKES; i++) {
+      body.insert(body.length, 'x');
+      await waitFor(watcher.doc, () => readFields(watcher.doc).body.length === i + 1);
+    }
 
     // Ten times the count threshold was stored, yet only the first cut happens at once.
     await versionsMade(server, story.id, 2);

@@ -3,12 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStory, getStory, login } from '../helpers/api';
 import { type RunningServer, startServer } from '../helpers/server';
 import { connectClient, waitFor } from '../helpers/yjs-client';
+import { readUpdateLog } from '../security/helpers';
 
 const KEYSTROKES = 300;
 
 /**
  * A burst from one person (a paste, fast typing, a replayed session) reaches the others as a few
- * merged updates, not one message per keystroke — and nothing of it is lost on the way.
+ * merged updates, not one message per keystroke, and is stored as a few log rows — and nothing
+ * of it is lost on the way, nor when the story is read back from the log after a restart.
  */
 describe('a burst of keystrokes from one client', () => {
   let server: RunningServer;
@@ -41,5 +43,14 @@ describe('a burst of keystrokes from one client', () => {
     expect((await getStory(server.baseUrl, token, story.id)).body).toBe(typed);
     typist.destroy();
     watcher.destroy();
+
+    const rows = readUpdateLog(server, story.id);
+    expect(rows.length).toBeLessThan(KEYSTROKES / 4);
+    await server.kill();
+    server = await startServer({ dataDir: server.dataDir });
+    const fresh = connectClient(server.wsUrl, story.id, await login(server.baseUrl, 'ben'));
+    await fresh.synced();
+    expect(readFields(fresh.doc).body).toBe(typed);
+    fresh.destroy();
   });
 });

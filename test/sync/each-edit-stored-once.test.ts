@@ -1,8 +1,8 @@
 import { readFields, storyTypes } from '@copydesk/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as Y from 'yjs';
 import { createStory, getStory, login } from '../helpers/api';
 import { type RunningServer, startServer } from '../helpers/server';
+import { inspectUpdateLog } from '../helpers/update-log';
 import { connectClient, waitFor } from '../helpers/yjs-client';
 import { readUpdateLog } from '../security/helpers';
 
@@ -13,33 +13,10 @@ import { readUpdateLog } from '../security/helpers';
  * when a client comes back from offline and resends its whole delete set.
  */
 
-type Range = [client: number, clock: number, end: number];
-
-const overlapsIn = (ranges: Range[]): Range[] => {
-  const sorted = [...ranges].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  const repeated: Range[] = [];
-  for (let i = 1; i < sorted.length; i++) {
-    const [c, start] = sorted[i] as Range;
-    const [pc, , pend] = sorted[i - 1] as Range;
-    if (c === pc && start < pend) repeated.push(sorted[i] as Range);
-  }
-  return repeated;
-};
-
 /** Insertions and deletions stored more than once in the story's log. */
 const repeatsInLog = (server: RunningServer, storyId: string) => {
-  const inserts: Range[] = [];
-  const deletes: Range[] = [];
-  for (const row of readUpdateLog(server, storyId)) {
-    const { structs, ds } = Y.decodeUpdate(row);
-    for (const s of structs) {
-      if (!(s instanceof Y.Skip)) inserts.push([s.id.client, s.id.clock, s.id.clock + s.length]);
-    }
-    for (const [client, items] of ds.clients) {
-      for (const item of items) deletes.push([client, item.clock, item.clock + item.len]);
-    }
-  }
-  return { inserts: overlapsIn(inserts), deletes: overlapsIn(deletes), rows: inserts.length };
+  const log = inspectUpdateLog(readUpdateLog(server, storyId));
+  return { inserts: log.repeatedInserts, deletes: log.repeatedDeletes, rows: log.structs };
 };
 
 describe('each edit is stored once', () => {

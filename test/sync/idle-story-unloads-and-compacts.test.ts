@@ -23,8 +23,11 @@ describe('an idle story', () => {
     const ben = connectClient(server.wsUrl, story.id, await login(server.baseUrl, 'ben'));
     await Promise.all([ana.synced(), ben.synced()]);
     const body = storyTypes(ana.doc).body;
-    for (let i = 0; i < 120; i++) body.insert(body.length, `w${i} `);
-    await waitFor(ben.doc, () => readFields(ben.doc).body.includes('w119 '));
+    // One word per turn (each relayed before the next), so each is a log row of its own.
+    for (let i = 0; i < 120; i++) {
+      body.insert(body.length, `w${i} `);
+      await waitFor(ben.doc, () => readFields(ben.doc).body.includes(`w${i} `));
+    }
 
     // A snapshot is written while typing goes on (every 50 updates here).
     await server.waitForLog((e) => e.msg === 'story compacted' && e.storyId === story.id);

@@ -12,7 +12,7 @@ import * as Y from 'yjs';
 import type { DocBus } from '../cluster/doc-bus';
 import { RoomCluster } from '../cluster/room-cluster';
 import type { Logger } from '../logger';
-import type { LoggedUpdate, Storage } from '../storage/storage';
+import type { Storage } from '../storage/storage';
 import {
   type AwarenessEntry,
   awarenessUserOf,
@@ -22,6 +22,7 @@ import {
 import { CloseError } from './close-error';
 import { deleteNovelty, QueuedDeletes } from './delete-novelty';
 import { FullStateCache } from './full-state-cache';
+import { mergeRuns, type SenderWrite } from './merge-runs';
 import {
   encodeAwareness,
   encodeStored,
@@ -46,19 +47,13 @@ export class ServerOrigin {
 /** How long a client may take to answer our sync step 1 after it sent an update with gaps. */
 const RESYNC_ANSWER_MS = 2_000;
 
-/** Runs of one sender's updates this long or longer are relayed merged, this many at most. */
-const MERGE_RELAY_MIN = 4;
-const MERGE_RELAY_MAX = 64;
-
 /** Awareness changes within this window go out together (one message per connection). */
 const AWARENESS_COALESCE_MS = 50;
 
 /** Origin of edits another instance stored: relayed here, never stored again. */
 const REMOTE = Symbol('remote');
 
-interface PendingWrite extends LoggedUpdate {
-  origin: SyncConnection | null;
-}
+type PendingWrite = SenderWrite<SyncConnection | null>;
 
 export interface StoryRoomOptions {
   storage: Storage;
@@ -554,7 +549,9 @@ export class StoryRoom implements BatchingRoom {
       return null;
     }
     this.writing = true;
-    const batch = this.pending;
+    const batch = mergeRuns(this.pending, (err) =>
+      this.options.logger.warn({ err, storyId: this.id }, 'merging updates failed; storing each'),
+    );
     this.pending = [];
     this.applyFrom = 0;
     // At the cut the document holds exactly what is stored plus this batch: once the batch is
@@ -607,46 +604,13 @@ export class StoryRoom implements BatchingRoom {
     for (const fn of waiters) fn();
   }
 
-  /**
-   * Consecutive updates of one sender in a turn (a paste, a fast typist, a replay) go to every
-   * other connection merged, at most MERGE_RELAY_MAX at a time: one frame and one apply per
-   * receiver instead of one per keystroke. Y.mergeUpdates costs ~4-6 us per update in chunks
-   * of up to ~100 and grows superlinearly beyond (20 us at 1,000, 60 us at 4,000).
-   */
-  private relayBatch(batch: PendingWrite[]): void {
-    let start = 0;
-    while (start < batch.length) {
-      const origin = (batch[start] as PendingWrite).origin;
-      let end = start + 1;
-      while (end < batch.length && end - start < MERGE_RELAY_MAX && batch[end]?.origin === origin) {
-        end++;
-      }
-      if (end - start >= MERGE_RELAY_MIN) this.relayMerged(batch.slice(start, end), origin);
-      else for (let i = start; i < end; i++) this.relayUpdate(batch[i] as PendingWrite);
-      start = end;
-    }
-  }
-
-  private relayMerged(writes: PendingWrite[], origin: SyncConnection | null): void {
-    let merged: Uint8Array;
-    try {
-      merged = Y.mergeUpdates(writes.map((w) => w.update));
-    } catch (err) {
-      this.options.logger.warn({ err, storyId: this.id }, 'merging updates failed; relaying each');
-      for (const write of writes) this.relayUpdate(write);
-      return;
-    }
-    const frame = encodeSyncUpdate(merged);
-    for (const conn of this.connections) if (conn !== origin) conn.send(frame);
-  }
-
   private relayUpdate(write: PendingWrite): void {
     const frame = encodeSyncUpdate(write.update);
     for (const conn of this.connections) if (conn !== write.origin) conn.send(frame);
   }
 
   private relay(batch: PendingWrite[], ackVector: Uint8Array | null): void {
-    if (!this.options.relayBeforeStore) this.relayBatch(batch);
+    if (!this.options.relayBeforeStore) for (const write of batch) this.relayUpdate(write);
     const ackers = new Set(batch.map((w) => w.origin).filter((c) => c?.wantsAck));
     if (ackers.size > 0 && ackVector) {
       const frame = encodeStored(ackVector);
