@@ -8,6 +8,7 @@ import {
 } from '@copydesk/shared';
 import * as Y from 'yjs';
 import type { ActivityRecord, StoredUpdate, StoryState } from '../storage/storage';
+import { splice } from './text-regions';
 import { wordDelta, words } from './word-delta';
 
 /**
@@ -71,21 +72,6 @@ const takeawayKey = (value: unknown, index: number): string => {
     return `${value._item.id.client}:${value._item.id.clock}`;
   }
   return `v${index}:${String(value)}`;
-};
-
-/** The one region where `a` and `b` differ: `a[start, start+lenA)` became `b[start, start+lenB)`. */
-const splice = (a: string, b: string): { start: number; lenA: number; lenB: number } => {
-  const max = Math.min(a.length, b.length);
-  let start = 0;
-  while (start < max && a.charCodeAt(start) === b.charCodeAt(start)) start++;
-  let end = 0;
-  while (
-    end < max - start &&
-    a.charCodeAt(a.length - 1 - end) === b.charCodeAt(b.length - 1 - end)
-  ) {
-    end++;
-  }
-  return { start, lenA: a.length - start - end, lenB: b.length - start - end };
 };
 
 /**
