@@ -95,16 +95,25 @@ class Newsroom {
         const len = text.length;
         const key = `${user}|${field}`;
         const where = r(10);
-        // Own cursor (typing on), the shared end, a shared spot in the middle, or anywhere.
+        // Own cursor (typing on), someone else's, the shared end, the middle, or anywhere.
         let at: number;
-        if (where < 5 && this.cursors.has(key)) at = Math.min(this.cursors.get(key) ?? 0, len);
+        const mate = `${USERS[r(USERS.length)]}|${field}`;
+        if (where < 4 && this.cursors.has(key)) at = Math.min(this.cursors.get(key) ?? 0, len);
+        else if (where < 6 && this.cursors.has(mate))
+          at = Math.min(this.cursors.get(mate) ?? 0, len);
         else if (where < 7) at = len;
         else if (where < 8) at = Math.floor(len / 2);
         else at = r(len + 1);
         const op = r(10);
         if (op < 6) {
           // Repeating the text before the cursor makes the edit's place ambiguous.
-          const s = r(5) === 0 ? text.toString().slice(Math.max(0, at - r(6)), at) : phrase(r, 1);
+          const pick = r(5);
+          const s =
+            pick === 0
+              ? text.toString().slice(Math.max(0, at - r(6)), at)
+              : pick === 1
+                ? (['a', ' ', 'aa', 'a '][r(4)] ?? 'a')
+                : phrase(r, 1);
           text.insert(at, s.slice(0, r(3) === 0 ? 1 : s.length));
           this.cursors.set(key, at + s.length);
         } else if (op < 9) {
@@ -201,7 +210,7 @@ describe('StoryTracker against the original algorithm', () => {
       const stored = replay(first, head, seed).flatMap((round) => round.entries);
       const state = { snapshot: null, updates: head };
       const now = head[head.length - 1]?.at ?? T0;
-      const resumed = (t: { resume(recent: ActivityRecord[], now: number): void }) => {
+      const resumed = <T extends Tracker & Pick<StoryTracker, 'resume'>>(t: T): T => {
         t.resume(
           stored.map((e) => ({ ...e })),
           now,
