@@ -8,7 +8,15 @@ import {
 } from '@copydesk/shared';
 import * as Y from 'yjs';
 import type { ActivityRecord, StoredUpdate, StoryState } from '../storage/storage';
-import { wordDelta, words } from './word-delta';
+import {
+  applyTextDelta,
+  type Region,
+  splice,
+  spliceKnown,
+  suffixOf,
+  type TextDeltaOp,
+} from './text-regions';
+import { type EqualEnds, wordDelta, words } from './word-delta';
 
 /**
  * Turns one story's update log into activity entries, update by update, the way a person
@@ -50,6 +58,11 @@ interface Burst {
   fixedKind: boolean;
   /** The takeaway is gone: its text is frozen in `base`. */
   gone: boolean;
+  /**
+   * `splice(base, text of the target now)`, kept up to date edit by edit for the long text
+   * fields so nothing rescans them; null when not known (then it is computed from scratch).
+   */
+  own: Region | null;
 }
 
 export interface TrackerOptions {
@@ -73,34 +86,33 @@ const takeawayKey = (value: unknown, index: number): string => {
   return `v${index}:${String(value)}`;
 };
 
-/** The one region where `a` and `b` differ: `a[start, start+lenA)` became `b[start, start+lenB)`. */
-const splice = (a: string, b: string): { start: number; lenA: number; lenB: number } => {
-  const max = Math.min(a.length, b.length);
-  let start = 0;
-  while (start < max && a.charCodeAt(start) === b.charCodeAt(start)) start++;
-  let end = 0;
-  while (
-    end < max - start &&
-    a.charCodeAt(a.length - 1 - end) === b.charCodeAt(b.length - 1 - end)
-  ) {
-    end++;
-  }
-  return { start, lenA: a.length - start - end, lenB: b.length - start - end };
-};
-
 /**
  * Replays the edit `before → after` (someone else's) on `base`, where `before` is `base` plus
  * the burst owner's own changes. Null when the edit touches the owner's changed region.
  */
-export const rebase = (base: string, before: string, after: string): string | null => {
-  const other = splice(before, after);
-  const own = splice(base, before);
+export const rebase = (base: string, before: string, after: string): string | null =>
+  rebaseKnown(base, splice(base, before), after, splice(before, after));
+
+/** `rebase` with the two regions already known: `own` of base → before, `other` of before → after. */
+const rebaseKnown = (base: string, own: Region, after: string, other: Region): string | null => {
   let at: number;
   if (other.start + other.lenA <= own.start) at = other.start;
   else if (other.start >= own.start + own.lenB) at = other.start - own.lenB + own.lenA;
   else return null;
   const inserted = after.slice(other.start, other.start + other.lenB);
   return base.slice(0, at) + inserted + base.slice(at + other.lenA);
+};
+
+/** What `own` (base → text) becomes when the text changes by `c` (with `c` outside it). */
+const ownAfterRebase = (own: Region, c: Region, base: string, after: string): Region => {
+  const shift = c.lenB - c.lenA;
+  // Same test as rebaseKnown: an edit wholly before the burst's region only moves it (the
+  // texts still share everything before it, and the same characters from it to the end).
+  if (c.start + c.lenA <= own.start) return { ...own, start: own.start + shift };
+  // After it: both sides of the region still differ at their first and last characters, so the
+  // region stands — unless one side is empty and the edit touches it, when the scan may slide.
+  if ((own.lenA > 0 && own.lenB > 0) || c.start > own.start + own.lenB) return own;
+  return spliceKnown(base, after, own.start, suffixOf(own, base.length));
 };
 
 /** Kind of a text burst from its start and its net counts. */
@@ -138,6 +150,11 @@ export class StoryTracker {
   private readonly changed = new Map<string, ActivityRecord>();
   private readonly createdIds = new Set<string>();
   private touched = new Set<object>();
+  /**
+   * Each text field's Yjs delta in the step being applied (null: none or unusable). Yjs only
+   * computes a delta during its event, so the observers save them for applyStep.
+   */
+  private readonly deltas = new Map<TextField, readonly TextDeltaOp[] | null>();
   private fresh: boolean;
   /** Time of the newest update applied (the clock bursts expire by). */
   private latestAt = 0;
@@ -161,6 +178,12 @@ export class StoryTracker {
     this.doc.on('afterTransaction', (tr: Y.Transaction) => {
       for (const type of tr.changedParentTypes.keys()) this.touched.add(type);
     });
+    for (const f of TEXT_FIELDS) {
+      this.types[f].observe((event) => {
+        // A second event in one step (should not happen) would need composing: read whole.
+        this.deltas.set(f, this.deltas.has(f) ? null : event.delta);
+      });
+    }
   }
 
   /** Continues the still-open entries of a previous run (another process or before a restart). */
@@ -183,11 +206,13 @@ export class StoryTracker {
         committedRemoved: entry.wordsRemoved,
         fixedKind: entry.field === 'takeaway' && entry.kind === 'added',
         gone: false,
+        own: null,
       });
     }
   }
 
   private readAll(): void {
+    for (const b of this.bursts.values()) b.own = null;
     for (const f of TEXT_FIELDS) this.texts.set(f, this.types[f].toString());
     for (const f of META_FIELDS) this.texts.set(f, metaText(this.types.meta, f));
     this.takeaways = this.readTakeaways();
@@ -233,6 +258,7 @@ export class StoryTracker {
   private applyStep(updates: readonly StoredUpdate[], u: StoredUpdate): void {
     this.lastUsed = Date.now();
     this.touched = new Set();
+    this.deltas.clear();
     this.doc.transact(() => {
       for (const x of updates) Y.applyUpdate(this.doc, x.update);
     });
@@ -252,12 +278,29 @@ export class StoryTracker {
     }
     for (const f of TEXT_FIELDS) {
       if (!this.touched.has(this.types[f])) continue;
-      this.stepText(u, f, f, this.types[f].toString(), null);
+      const before = this.texts.get(f) ?? '';
+      const step = this.textStep(f, before);
+      this.stepText(u, f, f, step.after, null, step.change);
     }
     if (this.touched.has(this.types.meta)) {
       for (const f of META_FIELDS) this.stepText(u, f, f, metaText(this.types.meta, f), null);
     }
     if (this.touched.has(this.types.takeaways)) this.stepTakeaways(u);
+  }
+
+  /**
+   * A text field's new text and its changed region, from the Yjs delta when it is plain text
+   * (O(size of the edit) on top of Yjs's own walk), else by reading the field whole.
+   */
+  private textStep(f: TextField, before: string): { after: string; change: Region } {
+    const ops = this.deltas.get(f);
+    const applied = ops ? applyTextDelta(before, ops, this.types[f].length) : null;
+    if (applied) {
+      const { after, prefix, suffix } = applied;
+      return { after, change: spliceKnown(before, after, prefix, suffix) };
+    }
+    const after = this.types[f].toString();
+    return { after, change: splice(before, after) };
   }
 
   /** A one-off entry (created, removed, moved…): not a growing burst. */
@@ -301,7 +344,7 @@ export class StoryTracker {
    */
   private refresh(b: Burst, dirty: boolean): void {
     const current = b.gone ? b.base : (this.textOf(b.entry.target) ?? b.base);
-    const d = wordDelta(b.base, current);
+    const d = wordDelta(b.base, current, b.gone ? undefined : this.knownEnds(b));
     const e = b.entry;
     const before = `${e.kind}|${e.wordsAdded}|${e.wordsRemoved}`;
     e.wordsAdded = b.committedAdded + d.added;
@@ -323,21 +366,39 @@ export class StoryTracker {
    * people typing in different places), so the burst's net count excludes it exactly. When the
    * two overlap, the burst's count so far is kept and it goes on measuring from `after`.
    */
-  private otherEdit(b: Burst, before: string, after: string): void {
-    const rebased = rebase(b.base, before, after);
+  private otherEdit(b: Burst, before: string, after: string, change: Region | null): void {
+    if (!change) {
+      const rebased = rebase(b.base, before, after);
+      if (rebased !== null) b.base = rebased;
+      else this.checkpoint(b, before, after);
+      return;
+    }
+    const own = b.own ?? splice(b.base, before);
+    const rebased = rebaseKnown(b.base, own, after, change);
     if (rebased !== null) {
+      b.own = ownAfterRebase(own, change, rebased, after);
       b.base = rebased;
       return;
     }
+    b.own = own;
     this.checkpoint(b, before, after);
+    // splice(after, after): nothing differs, the empty region sits at the end.
+    b.own = { start: after.length, lenA: 0, lenB: 0 };
+  }
+
+  /** The lengths of the burst's base and its target's text now that are known to be equal. */
+  private knownEnds(b: Burst): EqualEnds | undefined {
+    const own = b.own;
+    return own ? { prefix: own.start, suffix: suffixOf(own, b.base.length) } : undefined;
   }
 
   /** Keeps a burst's count so far and measures on from `after`. */
   private checkpoint(b: Burst, before: string, after: string): void {
-    const d = wordDelta(b.base, before);
+    const d = wordDelta(b.base, before, this.knownEnds(b));
     b.committedAdded += d.added;
     b.committedRemoved += d.removed;
     b.base = after;
+    b.own = null;
   }
 
   /** Ends a burst now (its time is over, or its takeaway is gone). */
@@ -371,15 +432,17 @@ export class StoryTracker {
     target: string,
     after: string,
     takeawayIndex: number | null,
+    change: Region | null = null,
   ): void {
     const before = target.startsWith('takeaway:')
       ? (this.textOf(target) ?? '')
       : (this.texts.get(target as ScalarField) ?? '');
-    if (before === after) return;
+    // `change` is exactly splice(before, after): empty only when the texts are equal.
+    if (change ? change.lenA === 0 && change.lenB === 0 : before === after) return;
     for (const [key, b] of this.bursts) {
       if (b.entry.target === target && b.entry.userId !== u.userId) {
         if (u.at - b.entry.lastAt > this.gapMs) this.close(key, b, null);
-        else this.otherEdit(b, before, after);
+        else this.otherEdit(b, before, after, change);
       }
     }
     const found = this.openBurst(u.userId, target, u.at);
@@ -410,9 +473,23 @@ export class StoryTracker {
         committedRemoved: 0,
         fixedKind: false,
         gone: false,
+        // splice(base, after) with base = before.
+        own: change,
       };
       this.bursts.set(found.key, burst);
       this.createdIds.add(burst.entry.id);
+    } else if (change) {
+      // base vs before and before vs after agree on their starts and ends: so do base and
+      // after, on at least the shorter of each.
+      const own = burst.own ?? splice(burst.base, before);
+      burst.own = spliceKnown(
+        burst.base,
+        after,
+        Math.min(own.start, change.start),
+        Math.min(suffixOf(own, burst.base.length), suffixOf(change, before.length)),
+      );
+    } else {
+      burst.own = null;
     }
     burst.entry.lastAt = u.at;
     if (takeawayIndex !== null) burst.entry.takeawayIndex = takeawayIndex;
@@ -517,6 +594,7 @@ export class StoryTracker {
         committedRemoved: 0,
         fixedKind: true,
         gone: false,
+        own: null,
       };
       this.bursts.set(`${u.userId}|${target}`, burst);
       this.dirty.add(burst);

@@ -47,19 +47,28 @@ const isSpace = (code: number): boolean =>
   code === 160 ||
   (code > 127 && /\s/.test(String.fromCharCode(code)));
 
+/** Lengths of a common beginning and end two texts are already known to share. */
+export interface EqualEnds {
+  prefix: number;
+  suffix: number;
+}
+
 /**
  * The parts of two texts that differ, cut at whitespace (never inside a word), so that their
  * common beginning and end — the same words on both sides, always part of a longest common
  * subsequence — need not be split into words at all. A keystroke in a long body compares a few
- * words instead of the whole field twice.
+ * words instead of the whole field twice. `known` (true lower bounds only) lets the scans start
+ * where a caller already knows the texts agree; the result is the same as without it.
  */
-const differingParts = (before: string, after: string): [string, string] => {
+const differingParts = (before: string, after: string, known?: EqualEnds): [string, string] => {
   const max = Math.min(before.length, after.length);
-  let start = 0;
+  let start = Math.min(known?.prefix ?? 0, max);
   while (start < max && before.charCodeAt(start) === after.charCodeAt(start)) start++;
   while (start > 0 && !isSpace(before.charCodeAt(start - 1))) start--;
-  let endA = before.length;
-  let endB = after.length;
+  // The scan from the end never passes `start`, so neither may the known part of it.
+  const skip = Math.min(known?.suffix ?? 0, before.length - start, after.length - start);
+  let endA = before.length - skip;
+  let endB = after.length - skip;
   while (
     endA > start &&
     endB > start &&
@@ -75,10 +84,13 @@ const differingParts = (before: string, after: string): [string, string] => {
   return [before.slice(start, endA), after.slice(start, endB)];
 };
 
-/** Words in `after` not in `before` (added) and the other way round (removed). */
-export const wordDelta = (before: string, after: string): WordDelta => {
+/**
+ * Words in `after` not in `before` (added) and the other way round (removed). `known`: lengths
+ * of a beginning and end the texts are known to share, to skip rescanning them.
+ */
+export const wordDelta = (before: string, after: string, known?: EqualEnds): WordDelta => {
   if (before === after) return { added: 0, removed: 0 };
-  const [changedBefore, changedAfter] = differingParts(before, after);
+  const [changedBefore, changedAfter] = differingParts(before, after, known);
   const a = words(changedBefore);
   const b = words(changedAfter);
   let start = 0;
