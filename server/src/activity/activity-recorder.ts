@@ -78,7 +78,7 @@ export class ActivityRecorder {
   constructor(private readonly options: ActivityRecorderOptions) {
     this.users = options.users ?? new UserDirectory(options.storage);
     this.gapMs = options.gapMs ?? ACTIVITY_BURST_GAP_MS;
-    this.minIntervalMs = options.minIntervalMs ?? 1_000;
+    this.minIntervalMs = options.minIntervalMs ?? 2_000;
     this.maxUpdatesPerRound = options.maxUpdatesPerRound ?? 1_000;
     this.maxTrackers = options.maxTrackers ?? 100;
     this.idleMs = options.idleMs ?? 5 * this.gapMs;

@@ -165,14 +165,14 @@ export class SqliteStorage implements Storage {
   }
 
   async findAccountByUsername(username: string): Promise<Account | null> {
-    const row = this.db.prepare('SELECT * FROM accounts WHERE username = ?').get(username) as
+    const row = this.stmt('SELECT * FROM accounts WHERE username = ?').get(username) as
       | AccountRow
       | undefined;
     return row ? toAccount(row) : null;
   }
 
   async findAccountById(id: string): Promise<Account | null> {
-    const row = this.db.prepare('SELECT * FROM accounts WHERE id = ?').get(id) as
+    const row = this.stmt('SELECT * FROM accounts WHERE id = ?').get(id) as
       | AccountRow
       | undefined;
     return row ? toAccount(row) : null;
@@ -224,7 +224,7 @@ export class SqliteStorage implements Storage {
   }
 
   async getStory(id: string): Promise<StoryRecord | null> {
-    const row = this.db.prepare('SELECT * FROM stories WHERE id = ?').get(id) as
+    const row = this.stmt('SELECT * FROM stories WHERE id = ?').get(id) as
       | StoryRow
       | undefined;
     return row ? toStory(row) : null;
