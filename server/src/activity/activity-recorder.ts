@@ -43,6 +43,11 @@ export interface ActivityRecorderOptions {
   maxTrackers?: number;
   /** A story's working copy is dropped after this long without new updates (default 5 gaps). */
   idleMs?: number;
+  /**
+   * When another instance records a story's activity (it moved the shared cursor), this one
+   * leaves the story to it for this long (default 10 s) instead of racing it round after round.
+   */
+  yieldMs?: number;
 }
 
 const TEXT_KINDS = new Set(['set', 'added', 'removed', 'edited', 'rewrote', 'cleared']);
@@ -68,6 +73,11 @@ export class ActivityRecorder {
   private readonly trackers = new Map<string, StoryTracker>();
   private readonly dirty = new Set<string>();
   private readonly lastRun = new Map<string, number>();
+  /** Stories another instance is recording, left to it until the time given. */
+  private readonly yielded = new Map<string, number>();
+  private readonly yieldMs: number;
+  /** Working copies built from storage so far (a rebuild loads the story: the costly part). */
+  trackerBuilds = 0;
   private readonly locks = new Map<string, Promise<void>>();
   private readonly listeners = new Set<ActivityListener>();
   private timer: NodeJS.Timeout | null = null;
@@ -82,6 +92,7 @@ export class ActivityRecorder {
     this.maxUpdatesPerRound = options.maxUpdatesPerRound ?? 1_000;
     this.maxTrackers = options.maxTrackers ?? 100;
     this.idleMs = options.idleMs ?? 5 * this.gapMs;
+    this.yieldMs = options.yieldMs ?? 10_000;
   }
 
   /** Stories whose working copy (a full Y.Doc) is in memory: the soak watches it go to 0. */
@@ -131,8 +142,7 @@ export class ActivityRecorder {
     if (this.running || this.timer || this.closed || this.dirty.size === 0) return;
     const now = Date.now();
     let due = Number.POSITIVE_INFINITY;
-    for (const id of this.dirty)
-      due = Math.min(due, (this.lastRun.get(id) ?? 0) + this.minIntervalMs);
+    for (const id of this.dirty) due = Math.min(due, this.dueAt(id));
     this.timer = setTimeout(
       () => {
         this.timer = null;
@@ -148,9 +158,7 @@ export class ActivityRecorder {
 
   private async runDue(): Promise<void> {
     const now = Date.now();
-    const due = [...this.dirty].filter(
-      (id) => (this.lastRun.get(id) ?? 0) + this.minIntervalMs <= now,
-    );
+    const due = [...this.dirty].filter((id) => this.dueAt(id) <= now);
     for (const id of due) {
       // SQLite answers at once: without a turn between stories, a round over many busy stories
       // is one long stretch of the event loop that every editor's keystroke waits behind.
@@ -163,6 +171,14 @@ export class ActivityRecorder {
       );
     }
     this.evict();
+  }
+
+  private dueAt(storyId: string): number {
+    const next = (this.lastRun.get(storyId) ?? 0) + this.minIntervalMs;
+    const yieldedUntil = this.yielded.get(storyId);
+    if (yieldedUntil === undefined) return next;
+    if (yieldedUntil <= Date.now()) this.yielded.delete(storyId);
+    return Math.max(next, yieldedUntil);
   }
 
   /** Serialises work per story (background rounds and `flush` may overlap). */
@@ -181,7 +197,7 @@ export class ActivityRecorder {
   async flush(storyId: string): Promise<void> {
     if (!this.store || this.closed) return;
     this.dirty.delete(storyId);
-    await this.process(storyId);
+    await this.process(storyId, true);
   }
 
   /** Flushes every story this instance was told about and has not processed yet. */
@@ -190,24 +206,34 @@ export class ActivityRecorder {
     for (const id of ids) await this.flush(id);
   }
 
-  private process(storyId: string): Promise<void> {
+  /**
+   * `now` (a reader waits for the feed): catch up even when another instance is recording the
+   * story. Otherwise a story whose cursor another instance moved is left to that instance for
+   * `yieldMs`: two instances taking turns would each rebuild the story's working copy from
+   * storage on every round (both hear of the story's edits when editors sit on both).
+   */
+  private process(storyId: string, now = false): Promise<void> {
     return this.withLock(storyId, async () => {
       const store = this.store;
       if (!store || this.closed) return;
       for (let attempt = 0; attempt < 3; attempt++) {
         if (await this.processOnce(store, storyId)) return;
-        // Another instance moved the cursor meanwhile: start again from where it is now.
         this.dropTracker(storyId);
+        if (!now) {
+          this.yielded.set(storyId, Date.now() + this.yieldMs);
+          this.dirty.add(storyId);
+          return;
+        }
       }
     });
   }
 
-  /** Returns false when the cursor moved under us (then nothing was stored by us). */
+  /** Returns false when another instance moved the cursor (then nothing was stored by us). */
   private async processOnce(store: ActivityStore, storyId: string): Promise<boolean> {
     const cursor = await store.getActivityCursor(storyId);
     let tracker = this.trackers.get(storyId);
-    if (!tracker || tracker.cursor !== cursor) {
-      this.dropTracker(storyId);
+    if (tracker && tracker.cursor !== cursor) return false;
+    if (!tracker) {
       tracker = await this.buildTracker(store, storyId, cursor);
       this.trackers.set(storyId, tracker);
       this.scheduleEvict();
@@ -242,6 +268,7 @@ export class ActivityRecorder {
     storyId: string,
     cursor: number,
   ): Promise<StoryTracker> {
+    this.trackerBuilds++;
     const state = cursor > 0 ? await store.loadStateAt(storyId, cursor) : null;
     const tracker = new StoryTracker(storyId, state, cursor, { gapMs: this.gapMs });
     if (cursor > 0) {
