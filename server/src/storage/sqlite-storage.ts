@@ -172,9 +172,7 @@ export class SqliteStorage implements Storage {
   }
 
   async findAccountById(id: string): Promise<Account | null> {
-    const row = this.stmt('SELECT * FROM accounts WHERE id = ?').get(id) as
-      | AccountRow
-      | undefined;
+    const row = this.stmt('SELECT * FROM accounts WHERE id = ?').get(id) as AccountRow | undefined;
     return row ? toAccount(row) : null;
   }
 
@@ -224,9 +222,7 @@ export class SqliteStorage implements Storage {
   }
 
   async getStory(id: string): Promise<StoryRecord | null> {
-    const row = this.stmt('SELECT * FROM stories WHERE id = ?').get(id) as
-      | StoryRow
-      | undefined;
+    const row = this.stmt('SELECT * FROM stories WHERE id = ?').get(id) as StoryRow | undefined;
     return row ? toStory(row) : null;
   }
 
