@@ -30,6 +30,11 @@ export class FullStateCache {
     return vector.byteLength === 1 && vector[0] === 0;
   }
 
+  /** The next `frame()` is a copy, not an encoding of the whole document. */
+  get warm(): boolean {
+    return this.cached?.version === this.version;
+  }
+
   /** The framed sync step 2 holding the whole document as it is now. */
   frame(): Uint8Array {
     if (this.cached?.version === this.version) return this.cached.frame;

@@ -1,5 +1,6 @@
 import type { StoryStatus } from '@copydesk/shared';
 import type { DocBus } from '../cluster/doc-bus';
+import { yieldToEventLoop } from '../event-loop';
 import type { Logger } from '../logger';
 import type { Storage } from '../storage/storage';
 import type { Compactor } from './compactor';
@@ -140,6 +141,9 @@ export class RoomRegistry {
       room.destroy();
       throw err;
     }
+    // Loading a big story is one long stretch (its Yjs apply): let other stories' sockets run
+    // before its joiners' replies add another.
+    await yieldToEventLoop();
     this.ready.set(storyId, room);
     this.options.logger.debug({ storyId }, 'story loaded');
     return room;

@@ -47,6 +47,9 @@ export class ServerOrigin {
 /** How long a client may take to answer our sync step 1 after it sent an update with gaps. */
 const RESYNC_ANSWER_MS = 2_000;
 
+/** A full-state reply for a story this big (bytes, upper bound) is encoded in a turn of its own. */
+const OWN_TURN_BYTES = 64 * 1024;
+
 /** Awareness changes within this window go out together (one message per connection). */
 const AWARENESS_COALESCE_MS = 50;
 
@@ -449,17 +452,22 @@ export class StoryRoom implements BatchingRoom {
       throw err;
     }
     const vector = stateVector.slice();
+    const whole = FullStateCache.isEmptyStateVector(vector);
     const reply = () => {
-      if (this.poisoned || this.failed) return;
+      if (this.poisoned || this.failed || conn.closed) return;
       const doc = this.doc;
       conn.send(
-        FullStateCache.isEmptyStateVector(vector)
-          ? this.fullState.frame()
-          : encodeSyncStep2(Y.encodeStateAsUpdate(doc, vector)),
+        whole ? this.fullState.frame() : encodeSyncStep2(Y.encodeStateAsUpdate(doc, vector)),
       );
     };
-    if (this.options.relayBeforeStore) reply();
-    else this.whenStored(reply);
+    // Encoding a whole big story takes tens of ms: in a turn of its own, not on top of the
+    // story's load or a burst of other work (other stories wait behind one long stretch).
+    const replyInOwnTurn = () =>
+      whole && !this.fullState.warm && this.sizeBound >= OWN_TURN_BYTES
+        ? setImmediate(reply)
+        : reply();
+    if (this.options.relayBeforeStore) replyInOwnTurn();
+    else this.whenStored(replyInOwnTurn);
   }
 
   applyClientAwareness(conn: SyncConnection, entries: AwarenessEntry[]): void {
