@@ -70,11 +70,14 @@ describe('sync limits', () => {
     const chunk = 'y'.repeat(60_000);
     for (let i = 0; i < 4; i++) socket.send(syncUpdateFrame(insertUpdate('body', chunk)));
     await roundTrip(socket);
-    expect(readUpdateLog(server, storyId).length).toBe(before + 4);
+    // All four are stored (a burst from one sender may be stored as fewer, merged rows).
+    const stored = readUpdateLog(server, storyId).length;
+    expect(stored).toBeGreaterThan(before);
+    expect((await getStory(server.baseUrl, vic, storyId)).body.length).toBe(4 * 60_000);
     socket.send(syncUpdateFrame(insertUpdate('body', chunk)));
     const closed = await socket.closed;
     expect(closed.code).toBe(CloseCode.tooLarge);
-    expect(readUpdateLog(server, storyId).length).toBe(before + 4);
+    expect(readUpdateLog(server, storyId).length).toBe(stored);
     expect((await getStory(server.baseUrl, vic, storyId)).body.length).toBe(4 * 60_000);
     await stillEditing();
   });

@@ -84,12 +84,29 @@ export const restoreVersion = (id: string, versionId: string): Promise<RestoreRe
 export const fetchAttribution = (id: string, signal?: AbortSignal): Promise<AttributionResponse> =>
   request<AttributionResponse>(`${storyPath(id)}/attribution`, signal ? { signal } : {});
 
-/** Marks the story as looked at now (the desk's "changed since you last looked"). */
-export const markSeen = (id: string): Promise<SeenResponse> =>
-  request<SeenResponse>(`${storyPath(id)}/seen`, { method: 'POST', body: {}, keepalive: true });
+/** Seen marks on their way: the desk's counts wait for them (see fetchDeskChanges). */
+const markingSeen = new Set<Promise<unknown>>();
 
-export const fetchDeskChanges = (signal?: AbortSignal): Promise<DeskChangesResponse> =>
-  request<DeskChangesResponse>('/api/history/changes', signal ? { signal } : {});
+/** Marks the story as looked at now (the desk's "changed since you last looked"). */
+export const markSeen = (id: string): Promise<SeenResponse> => {
+  const marking = request<SeenResponse>(`${storyPath(id)}/seen`, {
+    method: 'POST',
+    body: {},
+    keepalive: true,
+  });
+  const settled = marking.catch(() => undefined).finally(() => markingSeen.delete(settled));
+  markingSeen.add(settled);
+  return marking;
+};
+
+/**
+ * The desk's "changed since you last looked". Leaving a story marks it seen as the desk opens:
+ * asked before that mark is stored, the story you just left would show as changed.
+ */
+export const fetchDeskChanges = async (signal?: AbortSignal): Promise<DeskChangesResponse> => {
+  await Promise.all(markingSeen);
+  return request<DeskChangesResponse>('/api/history/changes', signal ? { signal } : {});
+};
 
 export const fetchStoryActivity = (
   id: string,

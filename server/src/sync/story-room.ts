@@ -394,10 +394,12 @@ export class StoryRoom implements BatchingRoom {
     // One sender's run (a paste, a fast typist, a replay): Yjs encodes what the transaction
     // added, which is the run merged (typed characters already joined into few items), for far
     // less than Y.mergeUpdates decoding and re-encoding every update of it.
-    let merged: Uint8Array | null = null;
+    // Only when the transaction was the only one: Yjs may follow it with a cleanup transaction
+    // of its own (formatting), and then the captured update would not be the run.
+    const captured: Uint8Array[] = [];
     const captureRun = to - from >= 2 && this.oneSender(from, to);
     const onUpdate = (update: Uint8Array) => {
-      merged = update;
+      captured.push(update);
     };
     if (captureRun) this.ydoc.on('update', onUpdate);
     try {
@@ -420,6 +422,7 @@ export class StoryRoom implements BatchingRoom {
       this.poison(new Error('validated updates left pending structs'), null);
       return;
     }
+    const merged = captured.length === 1 ? captured[0] : undefined;
     if (merged) {
       const last = this.pending[to - 1] as PendingWrite;
       this.pending.splice(from, to - from, { ...last, update: merged });
