@@ -14,8 +14,12 @@ import { connectClient, waitFor, type YClient } from '../helpers/yjs-client';
  * /healthz keeps answering; once it is released, every edit made meanwhile is stored.
  */
 const HOLD_MS = 2_500;
-/** Much less than the hold: a blocked event loop would show the whole hold in one sample. */
-const MAX_STALL_MS = 250;
+/**
+ * Much less than the hold: a blocked event loop would show the whole hold in one sample. Not
+ * tighter: in a fresh clone this suite runs beside CPU-heavy files (the bench smoke) on 2
+ * cores, where one relay measured 270-360 ms while nothing was blocked.
+ */
+const MAX_STALL_MS = 1_000;
 
 /** A second process with its own better-sqlite3 connection: BEGIN IMMEDIATE until told. */
 const holdWriteLock = async (file: string) => {
