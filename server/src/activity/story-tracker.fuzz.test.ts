@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { ActivityRecord, StoredUpdate } from '../storage/storage';
 import { groupRuns, StoryTracker } from './story-tracker';
-import { ReferenceStoryTracker } from './story-tracker.reference';
 
 const T0 = 1_700_000_000_000;
 const GAP = 3_000;
@@ -178,7 +177,7 @@ const replay = (tracker: Tracker, log: StoredUpdate[], seed: number) => {
   return rounds;
 };
 
-describe('StoryTracker against the original algorithm', () => {
+describe('StoryTracker against its full-scan definition', () => {
   it('records exactly the same entries for random multi-user edits of long texts', () => {
     for (let seed = 1; seed <= 25; seed++) {
       const room = new Newsroom(rng(seed), 200 + rng(seed + 1000)(800));
@@ -190,7 +189,7 @@ describe('StoryTracker against the original algorithm', () => {
         seed,
       );
       const want = replay(
-        new ReferenceStoryTracker('story', null, 0, { ...options, newId: counter() }),
+        new StoryTracker('story', null, 0, { ...options, newId: counter(), fullScan: true }),
         room.log,
         seed,
       );
@@ -198,7 +197,7 @@ describe('StoryTracker against the original algorithm', () => {
     }
   });
 
-  it('continues resumed bursts exactly as the original does', () => {
+  it('continues resumed bursts exactly as the full scan does', () => {
     for (let seed = 100; seed < 110; seed++) {
       const room = new Newsroom(rng(seed), 300);
       for (let s = 0; s < 150; s++) room.step();
@@ -206,7 +205,11 @@ describe('StoryTracker against the original algorithm', () => {
       for (let s = 0; s < 150; s++) room.step();
       const head = room.log.slice(0, cut);
       const tail = room.log.slice(cut);
-      const first = new ReferenceStoryTracker('story', null, 0, { gapMs: GAP, newId: counter() });
+      const first = new StoryTracker('story', null, 0, {
+        gapMs: GAP,
+        newId: counter(),
+        fullScan: true,
+      });
       const stored = replay(first, head, seed).flatMap((round) => round.entries);
       const state = { snapshot: null, updates: head };
       const now = head[head.length - 1]?.at ?? T0;
@@ -220,7 +223,9 @@ describe('StoryTracker against the original algorithm', () => {
       const options = { gapMs: GAP, newId: counter() };
       const got = replay(resumed(new StoryTracker('story', state, cut, options)), tail, seed);
       const want = replay(
-        resumed(new ReferenceStoryTracker('story', state, cut, { gapMs: GAP, newId: counter() })),
+        resumed(
+          new StoryTracker('story', state, cut, { gapMs: GAP, newId: counter(), fullScan: true }),
+        ),
         tail,
         seed,
       );

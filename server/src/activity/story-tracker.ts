@@ -68,6 +68,12 @@ interface Burst {
 export interface TrackerOptions {
   gapMs?: number;
   newId?: () => string;
+  /**
+   * Read every changed field whole and compare texts from their first character, with no
+   * region kept between steps: the plain definition the incremental regions must reproduce
+   * exactly (the fuzz test's oracle), at O(field length) per step.
+   */
+  fullScan?: boolean;
 }
 
 export const newActivityId = (): string => `a_${randomBytes(9).toString('base64url')}`;
@@ -155,6 +161,7 @@ export class StoryTracker {
    * computes a delta during its event, so the observers save them for applyStep.
    */
   private readonly deltas = new Map<TextField, readonly TextDeltaOp[] | null>();
+  private readonly fullScan: boolean;
   private fresh: boolean;
   /** Time of the newest update applied (the clock bursts expire by). */
   private latestAt = 0;
@@ -167,6 +174,7 @@ export class StoryTracker {
   ) {
     this.gapMs = options.gapMs ?? ACTIVITY_BURST_GAP_MS;
     this.newId = options.newId ?? newActivityId;
+    this.fullScan = options.fullScan ?? false;
     this.cursor = cursor;
     this.types = storyTypes(this.doc);
     const parts = state
@@ -178,7 +186,7 @@ export class StoryTracker {
     this.doc.on('afterTransaction', (tr: Y.Transaction) => {
       for (const type of tr.changedParentTypes.keys()) this.touched.add(type);
     });
-    for (const f of TEXT_FIELDS) {
+    for (const f of this.fullScan ? [] : TEXT_FIELDS) {
       this.types[f].observe((event) => {
         // A second event in one step (should not happen) would need composing: read whole.
         this.deltas.set(f, this.deltas.has(f) ? null : event.delta);
@@ -292,7 +300,7 @@ export class StoryTracker {
    * A text field's new text and its changed region, from the Yjs delta when it is plain text
    * (O(size of the edit) on top of Yjs's own walk), else by reading the field whole.
    */
-  private textStep(f: TextField, before: string): { after: string; change: Region } {
+  private textStep(f: TextField, before: string): { after: string; change: Region | null } {
     const ops = this.deltas.get(f);
     const applied = ops ? applyTextDelta(before, ops, this.types[f].length) : null;
     if (applied) {
@@ -300,7 +308,7 @@ export class StoryTracker {
       return { after, change: spliceKnown(before, after, prefix, suffix) };
     }
     const after = this.types[f].toString();
-    return { after, change: splice(before, after) };
+    return { after, change: this.fullScan ? null : splice(before, after) };
   }
 
   /** A one-off entry (created, removed, moved…): not a growing burst. */
