@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { mulberry32 } from '../../server/src/seeded-random';
 
 /** Size multiplier: 1 in CI, larger on demand (`CHAOS_SCALE=10 npm run test:chaos`). */
 export const SCALE = Math.max(1, Number(process.env.CHAOS_SCALE ?? '1') || 1);
@@ -20,16 +21,9 @@ export const seedsFor = (defaults: number[], onDemand = defaults.length * SCALE)
   return more;
 };
 
-/** mulberry32: small, fast, seedable. */
+/** Seeded choices (mulberry32), so a failing chaos seed reproduces. */
 export const rng = (seed: number) => {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return {
     next,
     int: (min: number, max: number): number => min + Math.floor(next() * (max - min + 1)),

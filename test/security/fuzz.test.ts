@@ -1,6 +1,7 @@
 import { CloseCode, readFields, storyTypes } from '@copydesk/shared';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import { mulberry32 } from '../../server/src/seeded-random';
 import { api, createStory, getStory, login } from '../helpers/api';
 import { type RunningServer, startServer } from '../helpers/server';
 import { connectClient, waitFor } from '../helpers/yjs-client';
@@ -22,14 +23,6 @@ const FRAMES = 10_000;
 const WORKERS = 8;
 const BOUND_MS = 5_000;
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
-
-/** mulberry32: small, fast, seedable. */
-const prng = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
 
 type Frame = Uint8Array | string;
 
@@ -131,7 +124,7 @@ describe('fuzzing the sync endpoint', () => {
 
   it(`survives ${FRAMES} random and mutated frames without changing the stored story`, async () => {
     console.log(`fuzz seed: ${SEED} (replay with FUZZ_SEED=${SEED})`);
-    const rand = prng(SEED);
+    const rand = mulberry32(SEED);
 
     // 1. A story with content from 120 clients, then all of it deleted.
     const builder = await startServer();

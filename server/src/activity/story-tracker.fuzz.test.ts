@@ -1,6 +1,7 @@
 import { storyTypes, writeFields } from '@copydesk/shared';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import { seededInts as rng } from '../seeded-random';
 import type { ActivityRecord, StoredUpdate } from '../storage/storage';
 import { groupRuns, StoryTracker } from './story-tracker';
 
@@ -8,18 +9,6 @@ const T0 = 1_700_000_000_000;
 const GAP = 3_000;
 const USERS = ['ana', 'ben', 'carla', 'dan', 'eve'];
 const WORDS = ['the', 'a', 'plan', 'talks', 'Geneva', '12', '3.5', "Kremlin's", 'peace', 'é', 'aa'];
-
-/** Small deterministic PRNG (mulberry32) so a failing seed reproduces. */
-const rng = (seed: number) => {
-  let s = seed >>> 0;
-  return (n: number): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
-};
 
 type Rand = ReturnType<typeof rng>;
 

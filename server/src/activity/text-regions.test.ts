@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import { seededInts as rng } from '../seeded-random';
 import { applyTextDelta, type Region, splice, spliceKnown, type TextDeltaOp } from './text-regions';
 
 /** The original char-by-char scan, kept verbatim as the definition spliceKnown must match. */
@@ -15,18 +16,6 @@ const plainSplice = (a: string, b: string): Region => {
     end++;
   }
   return { start, lenA: a.length - start - end, lenB: b.length - start - end };
-};
-
-/** Small deterministic PRNG (mulberry32) so failures reproduce. */
-const rng = (seed: number) => {
-  let s = seed >>> 0;
-  return (n: number): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
 };
 
 /** Strings over a tiny alphabet, so that prefixes, suffixes and ambiguous edits are common. */

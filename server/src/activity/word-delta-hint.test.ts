@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { seededInts as rng } from '../seeded-random';
 import { splice, suffixOf } from './text-regions';
 import { wordDelta } from './word-delta';
-
-const rng = (seed: number) => {
-  let s = seed >>> 0;
-  return (n: number): number => {
-    s = (s * 1_103_515_245 + 12_345) % 2_147_483_648;
-    return s % n;
-  };
-};
 
 const PIECES = ['storm', ' ', 'port', 'Lisbon', '. ', '\n', '12', '.', '5', "'s", '-', 'a', 'é'];
 

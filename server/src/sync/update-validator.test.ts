@@ -1,6 +1,7 @@
 import * as encoding from 'lib0/encoding';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import { mulberry32 } from '../seeded-random';
 import {
   type DocState,
   UpdateRejectedError,
@@ -64,16 +65,9 @@ const afterString = (e: encoding.Encoder, origin: [number, number], text: string
   encoding.writeVarString(e, text);
 };
 
-const seededRandom = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
-
 /** A realistic editing session on the story schema; returns every update it produced. */
 const editingSession = (seed: number, steps: number): { updates: Uint8Array[]; doc: Y.Doc } => {
-  const rand = seededRandom(seed);
+  const rand = mulberry32(seed);
   const a = new Y.Doc();
   const b = new Y.Doc();
   const updates: Uint8Array[] = [];
@@ -420,7 +414,7 @@ describe('validateUpdate refuses hostile updates before Yjs sees them', () => {
 describe('validateUpdate against mutated updates (differential fuzz)', () => {
   it('whatever it accepts, Yjs applies completely without throwing or leaving anything pending', () => {
     const seed = Number(process.env.FUZZ_SEED ?? 20251125);
-    const rand = seededRandom(seed);
+    const rand = mulberry32(seed);
     const { updates } = editingSession(seed, 150);
     const base = new Y.Doc();
     // The server has the first half; mutations of the whole session hit both known and new structs.
