@@ -1,3 +1,5 @@
+import { storyTypes } from '@copydesk/shared';
+import * as Y from 'yjs';
 import type { LoggedUpdate, Storage, StoryRecord } from './storage';
 
 /** Shared by storage-level unit tests: a demo account and bare stories in a real storage. */
@@ -21,18 +23,35 @@ export const addFixtureAccount = (storage: Storage) =>
     passwordHash: 'x',
   });
 
+const fixtureStory = (id: string, at: number): StoryRecord => ({
+  id,
+  headline: id,
+  status: 'draft',
+  createdAt: at,
+  createdBy: FIXTURE_USER,
+  updatedAt: at,
+  updatedBy: FIXTURE_USER,
+});
+
 /** Stories whose first logged update is the text `<id>:created` (not a Yjs update). */
 export const addFixtureStories = async (storage: Storage, ids: string[]): Promise<void> => {
   for (const id of ids) {
-    const story: StoryRecord = {
-      id,
-      headline: id,
-      status: 'draft',
-      createdAt: FIXTURE_T0,
-      createdBy: FIXTURE_USER,
-      updatedAt: FIXTURE_T0,
-      updatedBy: FIXTURE_USER,
-    };
-    await storage.createStory(story, loggedText(`${id}:created`));
+    await storage.createStory(fixtureStory(id, FIXTURE_T0), loggedText(`${id}:created`));
   }
+};
+
+/**
+ * A story with a real Yjs document, typed into by the fixture account now: its first update
+ * types `first` at the end of the body, and `append` logs the next words the same way.
+ */
+export const addTypedStory = async (storage: Storage, id: string, first: string) => {
+  const doc = new Y.Doc();
+  const typed = (text: string): LoggedUpdate => {
+    const before = Y.encodeStateVector(doc);
+    const body = storyTypes(doc).body;
+    body.insert(body.length, text);
+    return { userId: FIXTURE_USER, at: Date.now(), update: Y.encodeStateAsUpdate(doc, before) };
+  };
+  await storage.createStory(fixtureStory(id, Date.now()), typed(first));
+  return { append: (text: string) => storage.appendUpdates(id, [typed(text)], id) };
 };
