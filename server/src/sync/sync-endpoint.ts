@@ -68,6 +68,17 @@ interface SocketState {
   passwordVersion: string;
 }
 
+/**
+ * An account with connections: how many are open, and one copy of its public identity and
+ * password version that they all share (a newsroom has few accounts and many tabs; a copy per
+ * socket was ~250 bytes of each socket's heap).
+ */
+interface ConnectedAccount {
+  open: number;
+  user: PublicUser;
+  passwordVersion: string;
+}
+
 /** ws closes with 1009 (Message Too Big) itself when `maxPayload` is exceeded; we say 4413. */
 class SyncSocket extends WebSocket {
   override close(code?: number, reason?: string | Buffer): void {
@@ -85,13 +96,8 @@ class SyncSocket extends WebSocket {
 export class SyncEndpoint implements LiveSync {
   private readonly wss: WebSocketServer;
   private readonly sockets = new Map<WebSocket, SocketState>();
-  /** Open (or opening) authenticated connections per account. */
-  private readonly perUser = new Map<string, number>();
-  /**
-   * One copy of each connected account's public identity and password version, shared by all
-   * its connections (a newsroom has few accounts and many tabs): ~250 bytes less per socket.
-   */
-  private readonly accounts = new Map<string, { user: PublicUser; passwordVersion: string }>();
+  /** Accounts with open (or opening) authenticated connections. */
+  private readonly accounts = new Map<string, ConnectedAccount>();
   private recheckTimer: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -146,22 +152,24 @@ export class SyncEndpoint implements LiveSync {
     const userId = state.countedUser;
     if (userId === null) return;
     state.countedUser = null;
-    const n = (this.perUser.get(userId) ?? 1) - 1;
-    if (n > 0) this.perUser.set(userId, n);
-    else {
-      this.perUser.delete(userId);
-      this.accounts.delete(userId);
-    }
+    const account = this.accounts.get(userId);
+    if (account && --account.open <= 0) this.accounts.delete(userId);
   }
 
-  private sharedAccount(user: PublicUser, passwordVersion: string) {
-    const known = this.accounts.get(user.id);
-    if (known && known.passwordVersion === passwordVersion && isDeepStrictEqual(known.user, user)) {
-      return known;
+  /** The account's entry, holding this session's identity (the one copy its sockets share). */
+  private connectedAccount(user: PublicUser, passwordVersion: string): ConnectedAccount {
+    let account = this.accounts.get(user.id);
+    if (!account) {
+      account = { open: 0, user, passwordVersion };
+      this.accounts.set(user.id, account);
+    } else if (
+      account.passwordVersion !== passwordVersion ||
+      !isDeepStrictEqual(account.user, user)
+    ) {
+      account.user = user;
+      account.passwordVersion = passwordVersion;
     }
-    const fresh = { user, passwordVersion };
-    this.accounts.set(user.id, fresh);
-    return fresh;
+    return account;
   }
 
   get connectionCount(): number {
@@ -227,14 +235,14 @@ export class SyncEndpoint implements LiveSync {
       return ws.close(CloseCode.forbidden, 'origin not allowed');
     }
     if (!isStoryId(storyId)) return ws.close(CloseCode.unknownStory, 'unknown story');
-    const account = this.sharedAccount(session.user, session.claims.passwordVersion);
-    const user = account.user;
-    const open = this.perUser.get(user.id) ?? 0;
+    const account = this.connectedAccount(session.user, session.claims.passwordVersion);
+    const { user, passwordVersion, open } = account;
     if (open >= limits.maxConnectionsPerUser) {
+      if (open === 0) this.accounts.delete(user.id);
       logger.info({ user: user.username, open }, 'sync upgrade refused: too many connections');
       return ws.close(CloseCode.rateLimited, 'too many connections');
     }
-    this.perUser.set(user.id, open + 1);
+    account.open++;
     state.countedUser = user.id;
 
     if (!(await this.options.storage.getStory(storyId))) {
@@ -262,7 +270,7 @@ export class SyncEndpoint implements LiveSync {
     room.join(conn);
     state.conn = conn;
     state.room = room;
-    state.passwordVersion = account.passwordVersion;
+    state.passwordVersion = passwordVersion;
     // Closed while the story loaded: the close handler ran before conn/room were set.
     if (!this.sockets.has(ws) || ws.readyState !== ws.OPEN) {
       conn.closed = true;
