@@ -6,6 +6,10 @@ export interface SenderWrite<Origin> extends LoggedUpdate {
   origin: Origin;
 }
 
+/** Same connection and same account: writes that may be stored as one. */
+export const sameSender = <Origin>(a: SenderWrite<Origin>, b: SenderWrite<Origin>): boolean =>
+  a.origin === b.origin && a.userId === b.userId;
+
 /** Runs of one sender this long or longer are merged, this many updates at most per merge. */
 export const MERGE_RUN_MIN = 4;
 export const MERGE_RUN_MAX = 64;
@@ -32,8 +36,7 @@ export const mergeRuns = <Origin>(
     const first = writes[start] as SenderWrite<Origin>;
     let end = start + 1;
     while (end < writes.length && end - start < MERGE_RUN_MAX) {
-      const next = writes[end] as SenderWrite<Origin>;
-      if (next.origin !== first.origin || next.userId !== first.userId) break;
+      if (!sameSender(first, writes[end] as SenderWrite<Origin>)) break;
       end++;
     }
     if (end - start >= MERGE_RUN_MIN) out.push(...merged(writes.slice(start, end), onMergeFailed));

@@ -22,7 +22,7 @@ import {
 import { CloseError } from './close-error';
 import { deleteNovelty, QueuedDeletes } from './delete-novelty';
 import { FullStateCache } from './full-state-cache';
-import { mergeRuns, type SenderWrite } from './merge-runs';
+import { mergeRuns, type SenderWrite, sameSender } from './merge-runs';
 import {
   encodeAwareness,
   encodeStored,
@@ -393,9 +393,9 @@ export class StoryRoom implements BatchingRoom {
     let current = from;
     // One sender's run (a paste, a fast typist, a replay): Yjs encodes what the transaction
     // added, which is the run merged (typed characters already joined into few items), for far
-    // less than Y.mergeUpdates decoding and re-encoding every update of it.
-    // Only when the transaction was the only one: Yjs may follow it with a cleanup transaction
-    // of its own (formatting), and then the captured update would not be the run.
+    // less than Y.mergeUpdates decoding and re-encoding every update of it. Used only when
+    // that transaction was the only one to fire (an observer starting another would mix its
+    // changes in); otherwise the clients' own bytes are kept, as for a mixed turn.
     const captured: Uint8Array[] = [];
     const captureRun = to - from >= 2 && this.oneSender(from, to);
     const onUpdate = (update: Uint8Array) => {
@@ -434,8 +434,7 @@ export class StoryRoom implements BatchingRoom {
   private oneSender(from: number, to: number): boolean {
     const first = this.pending[from] as PendingWrite;
     for (let i = from + 1; i < to; i++) {
-      const w = this.pending[i] as PendingWrite;
-      if (w.origin !== first.origin || w.userId !== first.userId) return false;
+      if (!sameSender(first, this.pending[i] as PendingWrite)) return false;
     }
     return true;
   }
