@@ -37,7 +37,7 @@ export class FullStateCache {
 
   /** The framed sync step 2 holding the whole document as it is now. */
   frame(): Uint8Array {
-    if (this.cached?.version === this.version) return this.cached.frame;
+    if (this.cached && this.warm) return this.cached.frame;
     const frame = encodeSyncStep2(Y.encodeStateAsUpdate(this.doc));
     if (frame.byteLength >= MIN_CACHED_BYTES) {
       this.cached = { version: this.version, frame };
