@@ -180,6 +180,7 @@ export const startCopydesk = async (options: CopydeskOptions): Promise<Copydesk>
       syncConnections: () => sync.connectionCount,
       deskConnections: () => desk.connectionCount(),
       activityWorkingCopies: () => activity.workingCopies,
+      clusterCatchUps: () => registry.clusterStats.catchUps,
       awarenessStates: () =>
         registry.readyRooms().reduce((n, room) => n + room.awareness.getStates().size, 0),
     }),

@@ -56,9 +56,9 @@ export interface FeatureServerOptions {
 const observed = (storage: Storage, activity: () => ActivityRecorder): Storage => {
   const wrapped: Partial<Storage> = {
     appendUpdates: async (storyId, updates, headline) => {
-      const seq = await storage.appendUpdates(storyId, updates, headline);
-      if (updates.length > 0) activity().appended(storyId, updates.length, seq);
-      return seq;
+      const range = await storage.appendUpdates(storyId, updates, headline);
+      if (updates.length > 0) activity().appended(storyId, updates.length, range.lastSeq);
+      return range;
     },
     createStory: async (story, first) => {
       await storage.createStory(story, first);

@@ -74,13 +74,6 @@ export const statusOf = async (url: string, timeoutMs = 2_000): Promise<number> 
   }
 };
 
-/** A value of a Prometheus gauge from GET /metrics. */
-export const metric = async (baseUrl: string, name: string): Promise<number> => {
-  const text = await (await fetch(`${baseUrl}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line ? Number(line.split(' ')[1]) : Number.NaN;
-};
-
 /** A private redis-server on a free port (the shared one at 6379 is never touched). */
 export const startRedis = (port: number): Promise<ChildProcess> =>
   new Promise((resolve, reject) => {

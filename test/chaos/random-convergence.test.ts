@@ -2,10 +2,11 @@ import { MetaKey, readFields, type StoryFields, storyTypes } from '@copydesk/sha
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { createStory, getStory, login } from '../helpers/api';
+import { metric } from '../helpers/metrics';
 import { type RunningServer, startServer } from '../helpers/server';
 import { connectClient, type YClient } from '../helpers/yjs-client';
 import { type DelayProxy, startDelayProxy } from './delay-proxy';
-import { metric, type Rng, rng, SCALE, seedsFor, sleep, until } from './lib';
+import { type Rng, rng, SCALE, seedsFor, sleep, until } from './lib';
 
 /**
  * Yjs-style randomised convergence, through the real server: 5 stock clients, each behind its

@@ -3,9 +3,10 @@ import { readFields, storyTypes } from '@copydesk/shared';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InspectorSession } from '../bench/lib/inspector';
 import { createStory, login } from '../helpers/api';
+import { metric } from '../helpers/metrics';
 import { type RunningServer, startServer } from '../helpers/server';
 import { connectClient, waitFor, type YClient } from '../helpers/yjs-client';
-import { metric, rng, seedsFor, sleep, until } from './lib';
+import { rng, seedsFor, sleep, until } from './lib';
 
 /**
  * Soak (on demand, `npm run test:chaos`; CHAOS_SOAK_MS overrides the 10 minutes): fan-out

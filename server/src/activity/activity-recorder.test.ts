@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../logger';
 import { SqliteStorage } from '../storage/sqlite-storage';
+import type { AppendedRange } from '../storage/storage';
 import { addFixtureAccount, addTypedStory } from '../storage/test-fixtures';
 import { ActivityRecorder, type ActivityRecorderOptions } from './activity-recorder';
 
@@ -50,7 +51,7 @@ describe('ActivityRecorder working copies', () => {
 
 /** Two instances (two recorders) sharing one log and one activity cursor. */
 describe('ActivityRecorder on two instances', () => {
-  let append: (text: string) => Promise<number>;
+  let append: (text: string) => Promise<AppendedRange>;
   beforeEach(async () => {
     append = (await addTypedStory(storage, 'st_two', 'one ')).append;
   });

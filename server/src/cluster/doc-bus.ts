@@ -121,6 +121,17 @@ export class RedisDocBus implements DocBus {
     return this.pub.status === 'ready' && this.sub.status === 'ready';
   }
 
+  /** Resolves once both connections are up (until then, publishing drops the message). */
+  async whenReady(): Promise<void> {
+    await Promise.all(
+      [this.pub, this.sub].map((client) =>
+        client.status === 'ready'
+          ? undefined
+          : new Promise<void>((resolve) => client.once('ready', () => resolve())),
+      ),
+    );
+  }
+
   async close(): Promise<void> {
     this.handlers.clear();
     this.pub.disconnect();

@@ -1,7 +1,8 @@
 import type { Logger } from '../logger';
-import type { Storage } from '../storage/storage';
+import type { AppendedRange, Storage } from '../storage/storage';
 import type { ClusterMessage } from './cluster-messages';
 import type { DocBus } from './doc-bus';
+import { SeqFrontier } from './seq-frontier';
 
 /** What a room lets its cluster link do to it. */
 export interface ClusteredRoom {
@@ -13,18 +14,31 @@ export interface ClusteredRoom {
 
 const CATCH_UP_BATCH = 5_000;
 
+/** Shared by an instance's rooms: what /metrics reports. */
+export interface ClusterStats {
+  /**
+   * Catch-ups from the update log asked for because a bus message was missing, late or lacked
+   * its dependencies (not the periodic check): steady editing on several instances needs none.
+   */
+  catchUps: number;
+}
+
 /**
  * Keeps one loaded story in step with the other instances serving it.
  *
  * Fast path: stored updates arrive over the bus and are applied at once. Truth: the update log.
  * Appends to one story are serialised in storage, so reading `seq > appliedThrough` always
- * returns a gap-free continuation; the room catches up from it on a timer, soon after every
- * bus message, after a Redis reconnect, and whenever a bus message lacked its dependencies.
- * A lost or reordered Redis message therefore delays an edit by at most one catch-up, never
- * loses it — the failure mode of relays that trust pub/sub alone.
+ * returns a gap-free continuation; the room catches up from it on a timer, soon after a bus
+ * message or an append of its own reveals rows it has not seen (each says which row of the
+ * story it follows: SeqFrontier), after a Redis reconnect, and whenever a bus message lacked
+ * its dependencies. A lost or reordered Redis message therefore delays an edit by at most one
+ * catch-up, never loses it — the failure mode of relays that trust pub/sub alone. Reading the
+ * log after every message instead cost a query and a re-apply of every edit on every instance.
  */
 export class RoomCluster {
-  private appliedThrough = 0;
+  private frontier = new SeqFrontier();
+  /** A message from an instance that does not say what it follows: read the log soon. */
+  private unverified = false;
   private early: ClusterMessage[] | null = [];
   private timer: NodeJS.Timeout | null = null;
   private soon: NodeJS.Timeout | null = null;
@@ -39,6 +53,7 @@ export class RoomCluster {
       storage: Storage;
       logger: Logger;
       catchUpMs: number;
+      stats?: ClusterStats;
     },
   ) {}
 
@@ -49,19 +64,28 @@ export class RoomCluster {
 
   /** The room holds the log up to `seq`: apply what arrived during the load, start the timer. */
   loaded(seq: number): void {
-    this.appliedThrough = seq;
+    this.frontier = new SeqFrontier(seq);
     const early = this.early ?? [];
     this.early = null;
     for (const message of early) this.onMessage(message);
-    this.timer = setInterval(() => this.catchUp(), this.options.catchUpMs);
+    this.timer = setInterval(() => this.catchUp(true), this.options.catchUpMs);
     this.timer.unref();
     if (early.length > 0) this.catchUp();
   }
 
-  /** This instance stored `updates` (ending at `lastSeq`): tell the others. */
-  stored(updates: Uint8Array[], lastSeq: number): void {
+  /** This instance stored `updates` as the story's rows `range`: tell the others. */
+  stored(updates: Uint8Array[], range: AppendedRange): void {
     const { bus } = this.options;
-    bus.publish(this.room.id, { kind: 'updates', instanceId: bus.instanceId, lastSeq, updates });
+    bus.publish(this.room.id, {
+      kind: 'updates',
+      instanceId: bus.instanceId,
+      prevSeq: range.prevSeq,
+      lastSeq: range.lastSeq,
+      updates,
+    });
+    this.frontier.add(range.prevSeq, range.lastSeq);
+    // Another instance's rows came before ours: its message is likely on the way.
+    if (this.frontier.hasGap) this.catchUpSoon();
   }
 
   publishAwareness(update: Uint8Array): void {
@@ -79,27 +103,33 @@ export class RoomCluster {
       this.room.applyRemoteAwareness(message.update);
       return;
     }
-    if (message.lastSeq <= this.appliedThrough) return;
+    if (message.lastSeq <= this.frontier.appliedThrough) return;
     if (!this.room.applyRemoteUpdates(message.updates)) {
       this.catchUp();
       return;
     }
-    this.catchUpSoon();
+    if (message.prevSeq === null) this.unverified = true;
+    else this.frontier.add(message.prevSeq, message.lastSeq);
+    if (this.unverified || this.frontier.hasGap) this.catchUpSoon();
   }
 
-  /** Coalesces the catch-ups that follow a stream of bus messages. */
+  /**
+   * Reads the log a little later if rows are still missing then: the message that fills a gap
+   * is usually already on its way, and a stream of messages needs one read, not one each.
+   */
   private catchUpSoon(): void {
     if (this.soon) return;
     this.soon = setTimeout(() => {
       this.soon = null;
-      this.catchUp();
+      if (this.unverified || this.frontier.hasGap) void this.catchUp();
     }, 50);
     this.soon.unref();
   }
 
   /** Reads and applies everything stored after `appliedThrough` (one read at a time). */
-  catchUp(): Promise<void> {
+  catchUp(periodic = false): Promise<void> {
     if (this.closed) return Promise.resolve();
+    if (!periodic && this.options.stats) this.options.stats.catchUps++;
     if (this.running) {
       this.again = true;
       return this.running;
@@ -117,11 +147,12 @@ export class RoomCluster {
   private async readLog(): Promise<void> {
     const history = this.options.storage.history;
     if (!history) return;
+    this.unverified = false;
     try {
       for (;;) {
         const rows = await history.loadUpdates(
           this.room.id,
-          this.appliedThrough,
+          this.frontier.appliedThrough,
           Number.MAX_SAFE_INTEGER,
           CATCH_UP_BATCH,
         );
@@ -131,7 +162,7 @@ export class RoomCluster {
           this.options.logger.error({ storyId: this.room.id }, 'stored log has a gap');
           return;
         }
-        this.appliedThrough = last.seq;
+        this.frontier.readThrough(last.seq);
         if (rows.length < CATCH_UP_BATCH) return;
       }
     } catch (err) {

@@ -34,9 +34,11 @@ export class StorageFeed {
   observe(storage: Storage): Storage {
     const wrapped: Partial<Storage> = {
       appendUpdates: async (storyId, updates, headline) => {
-        const seq = await storage.appendUpdates(storyId, updates, headline);
-        if (updates.length > 0) this.emit((l) => l.appended?.(storyId, updates.length, seq));
-        return seq;
+        const range = await storage.appendUpdates(storyId, updates, headline);
+        if (updates.length > 0) {
+          this.emit((l) => l.appended?.(storyId, updates.length, range.lastSeq));
+        }
+        return range;
       },
       createStory: async (story, first) => {
         await storage.createStory(story, first);
@@ -46,13 +48,13 @@ export class StorageFeed {
     const appendUpdatesMany = storage.appendUpdatesMany?.bind(storage);
     if (appendUpdatesMany) {
       wrapped.appendUpdatesMany = async (batches) => {
-        const seqs = await appendUpdatesMany(batches);
+        const ranges = await appendUpdatesMany(batches);
         for (const [i, b] of batches.entries()) {
-          const seq = seqs[i] ?? 0;
+          const seq = ranges[i]?.lastSeq ?? 0;
           if (b.updates.length > 0)
             this.emit((l) => l.appended?.(b.storyId, b.updates.length, seq));
         }
-        return seqs;
+        return ranges;
       };
     }
     const setStoryStatus = storage.setStoryStatus?.bind(storage);

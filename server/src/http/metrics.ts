@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
 export interface MetricSources {
   loadedStories: () => number;
@@ -7,6 +7,8 @@ export interface MetricSources {
   deskConnections: () => number;
   awarenessStates: () => number;
   activityWorkingCopies: () => number;
+  /** Catch-ups from the update log by rooms whose bus messages were missing or late. */
+  clusterCatchUps: () => number;
 }
 
 /** GET /metrics in Prometheus text: process metrics plus what a desk operator watches. */
@@ -35,6 +37,18 @@ export const metricsRouter = (sources: MetricSources): Router => {
     'Stories whose activity-feed working copy is in memory',
     sources.activityWorkingCopies,
   );
+  // Instances stay in step over Redis; each catch-up means a bus message was missing or late.
+  let counted = 0;
+  new Counter({
+    name: 'copydesk_cluster_catchups_total',
+    help: 'Update-log catch-ups because a message from another instance was missing or late',
+    registers: [registry],
+    collect() {
+      const total = sources.clusterCatchUps();
+      this.inc(total - counted);
+      counted = total;
+    },
+  });
   gauge('copydesk_desk_connections', 'Open desk (Socket.IO) connections', sources.deskConnections);
   const router = Router();
   router.get('/metrics', async (_req, res) => {

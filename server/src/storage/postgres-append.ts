@@ -1,12 +1,12 @@
 import { buffer, int, type PostgresDatabase, type Queryable } from './postgres-database';
-import type { LoggedUpdate } from './storage';
+import type { AppendedRange, LoggedUpdate } from './storage';
 
 interface AppendRequest {
   storyId: string;
   updates: LoggedUpdate[];
   headline: string;
   queuedAt: number;
-  resolve(seq: number): void;
+  resolve(range: AppendedRange): void;
   reject(err: unknown): void;
 }
 
@@ -29,7 +29,7 @@ export class PostgresAppendQueue {
 
   constructor(private readonly db: PostgresDatabase) {}
 
-  append(storyId: string, updates: LoggedUpdate[], headline: string): Promise<number> {
+  append(storyId: string, updates: LoggedUpdate[], headline: string): Promise<AppendedRange> {
     return new Promise((resolve, reject) => {
       this.queue.push({ storyId, updates, headline, queuedAt: Date.now(), resolve, reject });
       this.pump();
@@ -59,8 +59,8 @@ export class PostgresAppendQueue {
 
   private async run(batch: AppendRequest[]): Promise<void> {
     try {
-      const seqs = await this.appendAll(batch);
-      for (const [i, request] of batch.entries()) request.resolve(seqs[i] ?? 0);
+      const ranges = await this.appendAll(batch);
+      for (const [i, request] of batch.entries()) request.resolve(ranges[i] ?? NOTHING);
     } catch (err) {
       if (batch.length === 1) {
         batch[0]?.reject(err);
@@ -69,7 +69,7 @@ export class PostgresAppendQueue {
       // One story's failure (e.g. it was deleted) must not fail the others: each on its own.
       for (const request of batch) {
         try {
-          request.resolve((await this.appendAll([request]))[0] ?? 0);
+          request.resolve((await this.appendAll([request]))[0] ?? NOTHING);
         } catch (own) {
           request.reject(own);
         }
@@ -77,27 +77,51 @@ export class PostgresAppendQueue {
     }
   }
 
-  /** One transaction; returns the last seq of each request, in the requests' order. */
-  private appendAll(requests: AppendRequest[]): Promise<number[]> {
-    // Row locks in one order everywhere: two instances' batches cannot deadlock.
-    const order = [...requests.keys()].sort((a, b) =>
-      (requests[a] as AppendRequest).storyId < (requests[b] as AppendRequest).storyId ? -1 : 1,
-    );
+  /** One transaction; returns each request's range of the log, in the requests' order. */
+  private appendAll(requests: AppendRequest[]): Promise<AppendedRange[]> {
+    // Each story's row once, as its newest request left it (requests are in queue order).
+    const latest = new Map<string, { headline: string; at: number; userId: string }>();
+    for (const r of requests) {
+      const last = r.updates.at(-1);
+      if (last) latest.set(r.storyId, { headline: r.headline, at: last.at, userId: last.userId });
+    }
+    const ids = [...latest.keys()].sort();
     let drawn: number[] = [];
+    let before = new Map<string, number>();
     return this.db.transaction(
       async (client) => {
-        if (drawn.length > 0 && (await anyStored(client, drawn))) return lastSeqs(requests, drawn);
-        for (const i of order) {
-          const r = requests[i] as AppendRequest;
-          const last = r.updates.at(-1);
-          if (!last) continue;
-          // Locks the story row: appends to one story stay serialised, so each story's log is
-          // a gap-free continuation for readers (RoomCluster catch-up, activity).
-          const locked = await client.query(
-            'UPDATE stories SET headline = $2, updated_at = $3, updated_by = $4 WHERE id = $1',
-            [r.storyId, r.headline, last.at, last.userId],
+        if (drawn.length > 0 && (await anyStored(client, drawn))) {
+          return rangesOf(requests, drawn, before);
+        }
+        // Locks the stories' rows, in one order everywhere (two instances' batches cannot
+        // deadlock): appends to one story stay serialised, so each story's log is a gap-free
+        // continuation for readers (RoomCluster catch-up, activity). One statement for the
+        // batch, not one round trip per story: with a hundred busy stories those round trips
+        // held the locks for tens of ms and the other instance's batch queued behind them.
+        const locked = await client.query<{ id: string }>(
+          'SELECT id FROM stories WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
+          [ids],
+        );
+        if (locked.rowCount !== ids.length) {
+          const found = new Set(locked.rows.map((row) => row.id));
+          throw new Error(`appendUpdates: unknown story ${ids.find((id) => !found.has(id))}`);
+        }
+        if (ids.length > 0) {
+          const rows = ids.map(
+            (id) => latest.get(id) as { headline: string; at: number; userId: string },
           );
-          if (locked.rowCount !== 1) throw new Error(`appendUpdates: unknown story ${r.storyId}`);
+          // The stories' last rows before this batch: read after the locks are held, so no
+          // other append to them can commit in between.
+          const updated = await client.query<{ id: string; last: string | null }>(
+            `UPDATE stories AS s SET headline = u.headline, updated_at = u.at, updated_by = u.user_id
+             FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) AS u(id, headline, at, user_id)
+             WHERE s.id = u.id
+             RETURNING s.id, (SELECT max(seq) FROM updates WHERE story_id = s.id)::text AS last`,
+            [ids, rows.map((r) => r.headline), rows.map((r) => r.at), rows.map((r) => r.userId)],
+          );
+          before = new Map(
+            updated.rows.map((row) => [row.id, row.last === null ? 0 : int(row.last)]),
+          );
         }
         const total = requests.reduce((n, r) => n + r.updates.length, 0);
         // Drawn explicitly and sorted, so the order never depends on how the server evaluates
@@ -121,7 +145,7 @@ export class PostgresAppendQueue {
             rows.map((row) => buffer(row.u.update)),
           ],
         );
-        return lastSeqs(requests, drawn);
+        return rangesOf(requests, drawn, before);
       },
       { verifiableCommit: true },
     );
@@ -137,10 +161,25 @@ const anyStored = async (client: Queryable, seqs: number[]): Promise<boolean> =>
   return (earlier.rows[0]?.n ?? 0) > 0;
 };
 
-const lastSeqs = (requests: AppendRequest[], drawn: number[]): number[] => {
+const NOTHING: AppendedRange = { prevSeq: 0, lastSeq: 0 };
+
+/**
+ * Requests take consecutive runs of `drawn` in request order; a story's first request follows
+ * its last row before the batch, a later request of the same story follows the earlier one.
+ */
+const rangesOf = (
+  requests: AppendRequest[],
+  drawn: number[],
+  before: Map<string, number>,
+): AppendedRange[] => {
+  const lastOf = new Map(before);
   let end = 0;
   return requests.map((r) => {
+    if (r.updates.length === 0) return NOTHING;
     end += r.updates.length;
-    return r.updates.length > 0 ? (drawn[end - 1] ?? 0) : 0;
+    const lastSeq = drawn[end - 1] ?? 0;
+    const prevSeq = lastOf.get(r.storyId) ?? 0;
+    lastOf.set(r.storyId, lastSeq);
+    return { prevSeq, lastSeq };
   });
 };

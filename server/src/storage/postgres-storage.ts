@@ -15,6 +15,7 @@ import { POSTGRES_MIGRATIONS } from './postgres-migrations';
 import type {
   Account,
   ActivityStore,
+  AppendedRange,
   CommentStore,
   HistoryStore,
   LoggedUpdate,
@@ -299,8 +300,12 @@ export class PostgresStorage implements Storage {
    * the other), looks for the seqs it drew, and inserts the batch again only if they are
    * not there.
    */
-  appendUpdates(storyId: string, updates: LoggedUpdate[], headline: string): Promise<number> {
-    if (updates.length === 0) return Promise.resolve(0);
+  appendUpdates(
+    storyId: string,
+    updates: LoggedUpdate[],
+    headline: string,
+  ): Promise<AppendedRange> {
+    if (updates.length === 0) return Promise.resolve({ prevSeq: 0, lastSeq: 0 });
     return this.appends.append(storyId, updates, headline);
   }
 

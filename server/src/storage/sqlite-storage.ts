@@ -9,6 +9,7 @@ import type {
   Account,
   ActivityRecord,
   ActivityStore,
+  AppendedRange,
   AuthorRun,
   CommentCountsRecord,
   CommentRecord,
@@ -242,8 +243,12 @@ export class SqliteStorage implements Storage {
   }
 
   /** One story's rows and story-row update; callers wrap it in a transaction. */
-  private appendRows(storyId: string, updates: LoggedUpdate[], headline: string): number {
+  private appendRows(storyId: string, updates: LoggedUpdate[], headline: string): AppendedRange {
+    if (updates.length === 0) return { prevSeq: 0, lastSeq: 0 };
     const insert = this.insertUpdate;
+    const prev = this.stmt('SELECT max(seq) AS seq FROM updates WHERE story_id = ?').get(storyId) as
+      | { seq: number | null }
+      | undefined;
     let last: LoggedUpdate | undefined;
     let seq = 0;
     for (const u of updates) {
@@ -258,17 +263,21 @@ export class SqliteStorage implements Storage {
         storyId,
       );
     }
-    return seq;
+    return { prevSeq: prev?.seq ?? 0, lastSeq: seq };
   }
 
-  async appendUpdates(storyId: string, updates: LoggedUpdate[], headline: string): Promise<number> {
+  async appendUpdates(
+    storyId: string,
+    updates: LoggedUpdate[],
+    headline: string,
+  ): Promise<AppendedRange> {
     return this.write(() =>
       this.db.transaction(() => this.appendRows(storyId, updates, headline))(),
     );
   }
 
   /** Every loaded story's writes of a turn in one commit (sync/write-scheduler.ts). */
-  async appendUpdatesMany(batches: StoryAppend[]): Promise<number[]> {
+  async appendUpdatesMany(batches: StoryAppend[]): Promise<AppendedRange[]> {
     return this.write(() =>
       this.db.transaction(() =>
         batches.map((b) => this.appendRows(b.storyId, b.updates, b.headline)),

@@ -1250,7 +1250,7 @@ describe.each([sqliteBackend, postgresBackend()])('$name storage contract', (bac
   });
 
   describe('update log', () => {
-    it('appendUpdates keeps order, returns the last seq and records headline and last editor', async () => {
+    it('appendUpdates keeps order, returns the story rows it follows and ends at, records headline and last editor', async () => {
       const s = await migrated();
       await s.createStory(storyRecord('st1'), logged('u0'));
       const seq1 = await s.appendUpdates(
@@ -1266,8 +1266,10 @@ describe.each([sqliteBackend, postgresBackend()])('$name storage contract', (bac
       expect(updates.map((u) => u.at)).toEqual([T0, T0 + 1, T0 + 2, T0 + 3, T0 + 4]);
       const seqs = updates.map((u) => u.seq);
       for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBeGreaterThan(seqs[i - 1] ?? 0);
-      expect(seq1).toBe(seqs[3]);
-      expect(seq2).toBe(seqs[4]);
+      // Each append says which row of the story it follows: a reader of the range knows it
+      // missed nothing of this story in between, whatever other stories took of the sequence.
+      expect(seq1).toEqual({ prevSeq: seqs[0], lastSeq: seqs[3] });
+      expect(seq2).toEqual({ prevSeq: seqs[3], lastSeq: seqs[4] });
       expect(await s.getStory('st1')).toMatchObject({
         headline: 'Newer headline',
         updatedAt: T0 + 4,
@@ -1280,7 +1282,7 @@ describe.each([sqliteBackend, postgresBackend()])('$name storage contract', (bac
     it('an empty append changes nothing; an append to an unknown story is refused', async () => {
       const s = await migrated();
       await s.createStory(storyRecord('st1'), logged('u0'));
-      expect(await s.appendUpdates('st1', [], 'ignored')).toBe(0);
+      expect(await s.appendUpdates('st1', [], 'ignored')).toEqual({ prevSeq: 0, lastSeq: 0 });
       expect(await s.getStory('st1')).toEqual(storyRecord('st1'));
       await expect(s.appendUpdates('nope', [logged('lost')], 'x')).rejects.toThrow();
       expect(await s.loadStoryState('nope')).toEqual({ snapshot: null, updates: [] });
@@ -1315,7 +1317,7 @@ describe.each([sqliteBackend, postgresBackend()])('$name storage contract', (bac
     it('saveSnapshot is idempotent: saving the same upto again keeps the first', async () => {
       const s = await migrated();
       await s.createStory(storyRecord('st1'), logged('u0'));
-      const upto = await s.appendUpdates('st1', [logged('u1')], 'h');
+      const upto = (await s.appendUpdates('st1', [logged('u1')], 'h')).lastSeq;
       await s.saveSnapshot('st1', { upto, state: enc('first') });
       await expect(s.saveSnapshot('st1', { upto, state: enc('second') })).resolves.toBeUndefined();
       // Another instance (the compactor of another server) saving the same one is fine too.
@@ -1367,15 +1369,15 @@ describe.each([sqliteBackend, postgresBackend()])('$name storage contract', (bac
       const CALLS = 40;
       // Like a StoryRoom: each instance appends one batch at a time; the two run at once.
       const writer = async (s: Storage, name: string) => {
-        const returned: { seq: number; batch: string[] }[] = [];
+        const returned: { seq: number; prevSeq: number; batch: string[] }[] = [];
         for (let call = 0; call < CALLS; call++) {
           const batch = Array.from({ length: 1 + (call % 4) }, (_, i) => `${name}:${call}:${i}`);
-          const seq = await s.appendUpdates(
+          const { lastSeq: seq, prevSeq } = await s.appendUpdates(
             'busy',
             batch.map((text) => logged(text, T0 + call, `u_${name}`)),
             `${name} ${call}`,
           );
-          returned.push({ seq, batch });
+          returned.push({ seq, prevSeq, batch });
           // Traffic on another story shares the sequence and must not disturb this one.
           if (call % 5 === 0) await s.appendUpdates('other', [logged(`${name}:o${call}`)], 'o');
         }
@@ -1405,11 +1407,13 @@ describe.each([sqliteBackend, postgresBackend()])('$name storage contract', (bac
 
       for (const returned of [fromA, fromB]) {
         let previous = -1;
-        for (const { seq, batch } of returned) {
-          // Each batch is contiguous and in order, and ends at the returned seq.
+        for (const { seq, prevSeq, batch } of returned) {
+          // Each batch is contiguous and in order, ends at the returned seq and follows the
+          // row before it — whichever instance wrote that one.
           const start = texts.indexOf(batch[0] ?? '');
           expect(texts.slice(start, start + batch.length)).toEqual(batch);
           expect(updates[start + batch.length - 1]?.seq).toBe(seq);
+          expect(updates[start - 1]?.seq).toBe(prevSeq);
           // One instance's batches keep their order.
           expect(start).toBeGreaterThan(previous);
           previous = start;
@@ -1499,7 +1503,7 @@ describe('postgres specifics', () => {
     expect(await s.getStory('st1')).toMatchObject({ headline: 'after' });
     const { updates } = await s.loadStoryState('st1');
     expect(updates.map((u) => dec(u.update))).toEqual(['u0', 'u1', 'u2']);
-    expect(updates.at(-1)?.seq).toBe(seq);
+    expect(seq).toEqual({ prevSeq: updates[0]?.seq, lastSeq: updates.at(-1)?.seq });
   });
 
   it.each(['before', 'after'] as const)(
@@ -1515,7 +1519,8 @@ describe('postgres specifics', () => {
         await s.appendUpdates('st1', [logged('u3')], 'next');
         const { updates } = await open().loadStoryState('st1');
         expect(updates.map((u) => dec(u.update))).toEqual(['u0', 'u1', 'u2', 'u3']);
-        expect(updates[2]?.seq).toBe(seq);
+        // Also when the retry finds the first attempt committed: it still knows what it followed.
+        expect(seq).toEqual({ prevSeq: updates[0]?.seq, lastSeq: updates[2]?.seq });
       } finally {
         await Promise.all(opened.splice(0).map((s) => s.close()));
         await cutter.close();

@@ -43,6 +43,16 @@ export interface LoggedUpdate {
   update: Uint8Array;
 }
 
+/**
+ * Where an append landed in its story's log: its last row, and the story's last row before it
+ * (0: none). Seqs are shared by every story, so only `prevSeq` tells another instance whether
+ * it has missed rows of this story in between (cluster/room-cluster.ts).
+ */
+export interface AppendedRange {
+  prevSeq: number;
+  lastSeq: number;
+}
+
 export interface StoredUpdate extends LoggedUpdate {
   seq: number;
 }
@@ -98,14 +108,16 @@ export interface Storage {
   getStory(id: string): Promise<StoryRecord | null>;
   listStories(): Promise<StoryRecord[]>;
 
-  /** Appends updates in one transaction and records the story's new headline and last editor. */
-  /** Returns the seq of the last appended update. */
-  appendUpdates(storyId: string, updates: LoggedUpdate[], headline: string): Promise<number>;
   /**
-   * Several stories' appends in ONE transaction, all or nothing; returns each one's last seq.
+   * Appends updates in one transaction and records the story's new headline and last editor.
+   * Nothing to append: `{ prevSeq: 0, lastSeq: 0 }`.
+   */
+  appendUpdates(storyId: string, updates: LoggedUpdate[], headline: string): Promise<AppendedRange>;
+  /**
+   * Several stories' appends in ONE transaction, all or nothing; returns each one's range.
    * Optional: without it (or when it throws) each story is appended on its own.
    */
-  appendUpdatesMany?(batches: StoryAppend[]): Promise<number[]>;
+  appendUpdatesMany?(batches: StoryAppend[]): Promise<AppendedRange[]>;
   loadStoryState(storyId: string): Promise<StoryState>;
   saveSnapshot(storyId: string, snapshot: Snapshot): Promise<void>;
 

@@ -1,5 +1,6 @@
 import type { StoryStatus } from '@copydesk/shared';
 import type { DocBus } from '../cluster/doc-bus';
+import type { ClusterStats } from '../cluster/room-cluster';
 import { yieldToEventLoop } from '../event-loop';
 import type { Logger } from '../logger';
 import type { Storage } from '../storage/storage';
@@ -28,6 +29,7 @@ const WRITE_FAILURE_HOLD_MS = 10_000;
 /** Loads each story once, shares it among its holders, and unloads it when idle. */
 export class RoomRegistry {
   private readonly rooms = new Map<string, Promise<StoryRoom>>();
+  readonly clusterStats: ClusterStats = { catchUps: 0 };
   /** Rooms whose load finished (same keys as `rooms` once loaded). */
   private readonly ready = new Map<string, StoryRoom>();
   private readonly unloadTimers = new Map<string, NodeJS.Timeout>();
@@ -132,7 +134,13 @@ export class RoomRegistry {
       },
       ...(this.options.relayBeforeStore ? { relayBeforeStore: true } : {}),
       ...(this.options.bus
-        ? { cluster: { bus: this.options.bus, catchUpMs: this.options.catchUpMs ?? 2_000 } }
+        ? {
+            cluster: {
+              bus: this.options.bus,
+              catchUpMs: this.options.catchUpMs ?? 2_000,
+              stats: this.clusterStats,
+            },
+          }
         : {}),
     });
     try {

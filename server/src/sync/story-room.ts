@@ -10,9 +10,9 @@ import {
 import { Awareness, applyAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import type { DocBus } from '../cluster/doc-bus';
-import { RoomCluster } from '../cluster/room-cluster';
+import { type ClusterStats, RoomCluster } from '../cluster/room-cluster';
 import type { Logger } from '../logger';
-import type { Storage } from '../storage/storage';
+import type { AppendedRange, Storage } from '../storage/storage';
 import {
   type AwarenessEntry,
   awarenessUserOf,
@@ -70,7 +70,7 @@ export interface StoryRoomOptions {
   /** Called when storage failed: the room must be dropped and reloaded from storage. */
   onFailed?: (room: StoryRoom) => void;
   /** Other instances serving this story (Redis); absent or disabled on a single instance. */
-  cluster?: { bus: DocBus; catchUpMs: number };
+  cluster?: { bus: DocBus; catchUpMs: number; stats?: ClusterStats };
   /**
    * BENCHMARK ONLY (BENCH_RELAY_BEFORE_STORE): relay before the store commits, as servers
    * without durability do, to measure what store-before-relay costs. Never in production.
@@ -605,18 +605,18 @@ export class StoryRoom implements BatchingRoom {
   }
 
   /** WriteScheduler: the batch is stored; relay it and let waiters go on. */
-  batchStored(lastSeq: number): void {
+  batchStored(range: AppendedRange): void {
     const inFlight = this.inFlight;
     this.inFlight = null;
     this.writing = false;
     if (!inFlight) return;
     const batch = inFlight.writes;
-    this.storedThrough = lastSeq;
+    this.storedThrough = range.lastSeq;
     this.updatesSinceSnapshot += batch.length;
     this.relay(batch, inFlight.ackVector);
     this.cluster?.stored(
       batch.map((w) => w.update),
-      lastSeq,
+      range,
     );
     if (this.pending.length > 0) this.scheduleWrite();
     else this.storedNothing();

@@ -3,13 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteStorage } from '../storage/sqlite-storage';
-import type { StoryAppend } from '../storage/storage';
+import type { AppendedRange, StoryAppend } from '../storage/storage';
 import { addFixtureAccount, addFixtureStories, loggedText } from '../storage/test-fixtures';
 import { type BatchingRoom, type RoomBatch, WriteScheduler } from './write-scheduler';
 
 /** A room with one batch to store, recording what the scheduler told it. */
 class OneBatchRoom implements BatchingRoom {
-  stored: number | null = null;
+  stored: AppendedRange | null = null;
   failed: unknown = null;
   private given = false;
   constructor(readonly batch: RoomBatch) {}
@@ -18,8 +18,8 @@ class OneBatchRoom implements BatchingRoom {
     this.given = true;
     return this.batch;
   }
-  batchStored(lastSeq: number): void {
-    this.stored = lastSeq;
+  batchStored(range: AppendedRange): void {
+    this.stored = range;
   }
   batchFailed(err: unknown): void {
     this.failed = err;
@@ -80,7 +80,9 @@ describe('WriteScheduler', () => {
     expect(calls).toEqual({ many: 1, one: 0 });
     for (const [i, id] of ids.entries()) {
       expect(await texts(storage, id)).toEqual([`${id}:created`, `${id}:a`, `${id}:b`]);
-      expect(rooms[i]?.stored).toBe((await storage.loadStoryState(id)).updates.at(-1)?.seq);
+      const seqs = (await storage.loadStoryState(id)).updates.map((u) => u.seq);
+      // Each room learns its own rows: after the story's created row, through its last.
+      expect(rooms[i]?.stored).toEqual({ prevSeq: seqs[0], lastSeq: seqs.at(-1) });
       expect((await storage.getStory(id))?.headline).toBe(`${id}!`);
     }
     await storage.close();

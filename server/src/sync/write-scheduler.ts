@@ -1,4 +1,4 @@
-import type { LoggedUpdate, Storage } from '../storage/storage';
+import type { AppendedRange, LoggedUpdate, Storage } from '../storage/storage';
 
 /** One room's writes of a turn, as the scheduler stores them. */
 export interface RoomBatch {
@@ -11,7 +11,7 @@ export interface RoomBatch {
 export interface BatchingRoom {
   /** Cuts the room's unstored writes (null: nothing to store, or a write is in flight). */
   takeBatch(): RoomBatch | null;
-  batchStored(lastSeq: number): void;
+  batchStored(range: AppendedRange): void;
   batchFailed(err: unknown): void;
 }
 
@@ -53,28 +53,30 @@ export class WriteScheduler {
 
   private async store(rooms: BatchingRoom[], batches: RoomBatch[]): Promise<void> {
     if (batches.length > 1 && this.storage.appendUpdatesMany) {
-      let seqs: number[] | null = null;
+      let ranges: AppendedRange[] | null = null;
       try {
-        seqs = await this.storage.appendUpdatesMany(batches);
+        ranges = await this.storage.appendUpdatesMany(batches);
       } catch {
         // Retried one by one below: only the story that cannot be stored fails.
       }
-      if (seqs) {
-        for (const [i, room] of rooms.entries()) room.batchStored(seqs[i] ?? 0);
+      if (ranges) {
+        for (const [i, room] of rooms.entries()) {
+          room.batchStored(ranges[i] ?? { prevSeq: 0, lastSeq: 0 });
+        }
         return;
       }
     }
     await Promise.all(
       rooms.map(async (room, i) => {
         const batch = batches[i] as RoomBatch;
-        let seq: number;
+        let range: AppendedRange;
         try {
-          seq = await this.storage.appendUpdates(batch.storyId, batch.updates, batch.headline);
+          range = await this.storage.appendUpdates(batch.storyId, batch.updates, batch.headline);
         } catch (err) {
           room.batchFailed(err);
           return;
         }
-        room.batchStored(seq);
+        room.batchStored(range);
       }),
     );
   }
