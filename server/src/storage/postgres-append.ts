@@ -106,44 +106,55 @@ export class PostgresAppendQueue {
           const found = new Set(locked.rows.map((row) => row.id));
           throw new Error(`appendUpdates: unknown story ${ids.find((id) => !found.has(id))}`);
         }
-        if (ids.length > 0) {
-          const rows = ids.map(
-            (id) => latest.get(id) as { headline: string; at: number; userId: string },
-          );
-          // The stories' last rows before this batch: read after the locks are held, so no
-          // other append to them can commit in between.
-          const updated = await client.query<{ id: string; last: string | null }>(
-            `UPDATE stories AS s SET headline = u.headline, updated_at = u.at, updated_by = u.user_id
-             FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) AS u(id, headline, at, user_id)
-             WHERE s.id = u.id
-             RETURNING s.id, (SELECT max(seq) FROM updates WHERE story_id = s.id)::text AS last`,
-            [ids, rows.map((r) => r.headline), rows.map((r) => r.at), rows.map((r) => r.userId)],
-          );
-          before = new Map(
-            updated.rows.map((row) => [row.id, row.last === null ? 0 : int(row.last)]),
-          );
-        }
-        const total = requests.reduce((n, r) => n + r.updates.length, 0);
-        // Drawn explicitly and sorted, so the order never depends on how the server evaluates
-        // nextval() for a multi-row insert; requests take consecutive runs in request order.
-        const seqs = await client.query<{ seq: string }>(
-          "SELECT nextval('updates_seq_seq')::text AS seq FROM generate_series(1, $1::integer)",
-          [total],
+        const stories = ids.map(
+          (id) => latest.get(id) as { headline: string; at: number; userId: string },
         );
-        drawn = seqs.rows.map((r) => int(r.seq)).sort((a, b) => a - b);
         const rows = requests.flatMap((r) => r.updates.map((u) => ({ storyId: r.storyId, u })));
-        await client.query(
-          `INSERT INTO updates (seq, story_id, user_id, at, data)
-           SELECT u.seq, u.story_id, u.user_id, u.at, u.data
-           FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bytea[])
-             AS u(seq, story_id, user_id, at, data)`,
+        // One round trip for the rest, now that the locks are held (this statement's snapshot
+        // is taken after them, so no other append to these stories commits unseen):
+        // - the story rows' new headline and last editor, and each story's last row before
+        //   this batch (`before`; the insert below is invisible to the same statement);
+        // - seqs drawn and numbered in order, so the order never depends on how the server
+        //   evaluates nextval() for a multi-row insert: rows take them in request order;
+        // - the rows themselves.
+        const result = await client.query<{ seqs: string[]; before: [string, string | null][] }>(
+          `WITH touched AS (
+             UPDATE stories AS s
+             SET headline = u.headline, updated_at = u.at, updated_by = u.user_id
+             FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[])
+               AS u(id, headline, at, user_id)
+             WHERE s.id = u.id
+             RETURNING s.id, (SELECT max(seq) FROM updates WHERE story_id = s.id)::text AS last
+           ),
+           drawn AS (SELECT nextval('updates_seq_seq') AS seq FROM generate_series(1, $5::integer)),
+           numbered AS (SELECT seq, row_number() OVER (ORDER BY seq) AS i FROM drawn),
+           inserted AS (
+             INSERT INTO updates (seq, story_id, user_id, at, data)
+             SELECT n.seq, u.story_id, u.user_id, u.at, u.data
+             FROM unnest($6::text[], $7::text[], $8::bigint[], $9::bytea[])
+               WITH ORDINALITY AS u(story_id, user_id, at, data, i)
+             JOIN numbered AS n ON n.i = u.i
+             RETURNING seq
+           )
+           SELECT
+             ARRAY(SELECT i.seq::text FROM inserted AS i ORDER BY i.seq) AS seqs,
+             ARRAY(SELECT json_build_array(id, last) FROM touched) AS before`,
           [
-            drawn,
+            ids,
+            stories.map((r) => r.headline),
+            stories.map((r) => r.at),
+            stories.map((r) => r.userId),
+            rows.length,
             rows.map((row) => row.storyId),
             rows.map((row) => row.u.userId),
             rows.map((row) => row.u.at),
             rows.map((row) => buffer(row.u.update)),
           ],
+        );
+        const answer = result.rows[0];
+        drawn = (answer?.seqs ?? []).map(int);
+        before = new Map(
+          (answer?.before ?? []).map(([id, last]) => [id, last === null ? 0 : int(last)]),
         );
         return rangesOf(requests, drawn, before);
       },
