@@ -57,4 +57,46 @@ describe('an idle story', () => {
     expect((await getStory(server.baseUrl, token, story.id)).body).toBe(expected);
     reloaded.destroy();
   });
+
+  it('a big story reloaded from its snapshot reaches a crowd of joiners whole, then live', async () => {
+    const token = await login(server.baseUrl, 'ana');
+    const story = await createStory(server.baseUrl, token, { headline: 'Big and idle' });
+    const writer = connectClient(server.wsUrl, story.id, token);
+    await writer.synced();
+    // Past the size from which joiners are served one shared copy of the whole story.
+    const text = Array.from({ length: 400 }, (_, i) => `Paragraph ${i} of the wire copy.\n`).join(
+      '',
+    );
+    storyTypes(writer.doc).body.insert(0, text);
+    const check = connectClient(server.wsUrl, story.id, await login(server.baseUrl, 'ben'));
+    await check.synced();
+    await waitFor(check.doc, () => readFields(check.doc).body === text);
+    writer.destroy();
+    check.destroy();
+    await Promise.all([
+      server.waitForLog((e) => e.msg === 'story unloaded' && e.storyId === story.id),
+      server.waitForLog((e) => e.msg === 'story compacted' && e.storyId === story.id),
+    ]);
+
+    // Loaded again from the snapshot alone by five joiners at once.
+    const crowd = await Promise.all(
+      Array.from({ length: 5 }, async () => {
+        const joiner = connectClient(server.wsUrl, story.id, token);
+        await joiner.synced();
+        return joiner;
+      }),
+    );
+    for (const joiner of crowd) expect(readFields(joiner.doc).body).toBe(text);
+    // The copy they were served is not the story any more once someone edits it.
+    const first = crowd[0];
+    if (!first) throw new Error('no joiner');
+    storyTypes(first.doc).body.insert(0, 'UPDATE: ');
+    const late = connectClient(server.wsUrl, story.id, await login(server.baseUrl, 'ben'));
+    await late.synced();
+    await waitFor(late.doc, () => readFields(late.doc).body === `UPDATE: ${text}`);
+    for (const joiner of crowd) {
+      await waitFor(joiner.doc, () => readFields(joiner.doc).body === `UPDATE: ${text}`);
+    }
+    for (const client of [...crowd, late]) client.destroy();
+  });
 });

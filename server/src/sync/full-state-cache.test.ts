@@ -31,6 +31,26 @@ describe('FullStateCache', () => {
     cache.destroy();
   });
 
+  it('serves a big story loaded from its snapshot alone as those bytes, until it changes', () => {
+    const source = new Y.Doc();
+    source.getText('body').insert(0, 'y'.repeat(40_000));
+    const snapshot = Y.encodeStateAsUpdate(source);
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, snapshot);
+    const cache = new FullStateCache(doc);
+    cache.seed(snapshot);
+    expect(cache.warm).toBe(true);
+    const frame = cache.frame();
+    expect(frame).toBe(cache.frame());
+    expect(frame.subarray(frame.byteLength - snapshot.byteLength)).toEqual(snapshot);
+    expect(received(frame)).toBe('y'.repeat(40_000));
+
+    doc.getText('body').insert(0, 'Update: ');
+    expect(cache.warm).toBe(false);
+    expect(received(cache.frame())).toBe(`Update: ${'y'.repeat(40_000)}`);
+    cache.destroy();
+  });
+
   it('keeps no copy of a small document', () => {
     const doc = new Y.Doc();
     doc.getText('body').insert(0, 'Short story.');

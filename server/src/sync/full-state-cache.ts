@@ -39,16 +39,28 @@ export class FullStateCache {
   frame(): Uint8Array {
     if (this.cached && this.warm) return this.cached.frame;
     const frame = encodeSyncStep2(Y.encodeStateAsUpdate(this.doc));
-    if (frame.byteLength >= MIN_CACHED_BYTES) {
-      this.cached = { version: this.version, frame };
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = setTimeout(() => {
-        this.cached = null;
-        this.timer = null;
-      }, KEEP_MS);
-      this.timer.unref();
-    }
+    this.keep(frame);
     return frame;
+  }
+
+  /**
+   * The document is exactly `update` (a story just loaded from its snapshot alone): joiners
+   * get those bytes, not an encoding of the document. A story loaded from disk by a storm of
+   * joiners otherwise encodes its whole state right after applying it, in the same stretch.
+   */
+  seed(update: Uint8Array): void {
+    this.keep(encodeSyncStep2(update));
+  }
+
+  private keep(frame: Uint8Array): void {
+    if (frame.byteLength < MIN_CACHED_BYTES) return;
+    this.cached = { version: this.version, frame };
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.cached = null;
+      this.timer = null;
+    }, KEEP_MS);
+    this.timer.unref();
   }
 
   destroy(): void {

@@ -183,6 +183,7 @@ export class StoryRoom implements BatchingRoom {
       this.ydoc.transact(() => {
         for (const part of parts) Y.applyUpdate(this.ydoc, part);
       });
+      if (state.snapshot && state.updates.length === 0) this.fullState.seed(state.snapshot.state);
     }
     this.storedThrough = state.updates.at(-1)?.seq ?? state.snapshot?.upto ?? 0;
     this.cluster?.loaded(this.storedThrough);
