@@ -117,6 +117,12 @@ export const startCopydesk = async (
       }
       return rooms;
     },
+    settle: async (roomId) => {
+      const res = await fetch(`${baseUrl}/api/stories/${roomId}/activity?limit=1`, {
+        headers: { authorization: `Bearer ${ana}` },
+      });
+      if (!res.ok) throw new Error(`activity feed: HTTP ${res.status}`);
+    },
     stop,
   };
 };

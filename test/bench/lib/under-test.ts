@@ -22,5 +22,10 @@ export interface ServerUnderTest {
   /** Copydesk: false when it ignored the relay-before-store switch it was started with. */
   readonly switchHonored: boolean;
   createRooms(count: number, prefix: string): Promise<Room[]>;
+  /**
+   * Waits for the background work that edits to this room started (Copydesk: the activity
+   * feed's round, which a reader of the feed waits for). Peers have none.
+   */
+  settle?(roomId: string): Promise<void>;
   stop(): Promise<void>;
 }
