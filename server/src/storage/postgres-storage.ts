@@ -271,6 +271,16 @@ export class PostgresStorage implements Storage {
     );
   }
 
+  async storyStatuses(ids: string[]): Promise<Map<string, StoryStatus>> {
+    if (ids.length === 0) return new Map();
+    const { rows } = await this.db.query<{ id: string; status: StoryStatus }>(
+      'SELECT id, status FROM stories WHERE id = ANY($1::text[])',
+      [ids],
+      true,
+    );
+    return new Map(rows.map((r) => [r.id, r.status]));
+  }
+
   async getStory(id: string): Promise<StoryRecord | null> {
     const { rows } = await this.db.query<StoryRow>(
       'SELECT * FROM stories WHERE id = $1',

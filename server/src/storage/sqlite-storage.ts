@@ -222,6 +222,14 @@ export class SqliteStorage implements Storage {
     })();
   }
 
+  async storyStatuses(ids: string[]): Promise<Map<string, StoryStatus>> {
+    if (ids.length === 0) return new Map();
+    const rows = this.stmt(
+      'SELECT id, status FROM stories WHERE id IN (SELECT value FROM json_each(?))',
+    ).all(JSON.stringify(ids)) as { id: string; status: StoryStatus }[];
+    return new Map(rows.map((r) => [r.id, r.status]));
+  }
+
   async getStory(id: string): Promise<StoryRecord | null> {
     const row = this.stmt('SELECT * FROM stories WHERE id = ?').get(id) as StoryRow | undefined;
     return row ? toStory(row) : null;

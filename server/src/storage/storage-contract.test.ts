@@ -523,6 +523,15 @@ describe.each([sqliteBackend, postgresBackend()])('$name storage contract', (bac
       expect(await w.set(review)).toBe(true);
       expect(await s.getStory('st1')).toEqual(storyRecord('st1', T0, { status: 'in_review' }));
       expect((await s.listStories())[0]?.status).toBe('in_review');
+      // The open stories' statuses in one read (the sync endpoint's periodic check).
+      await s.createStory(storyRecord('st2'), logged('v0'));
+      expect(await s.storyStatuses(['st1', 'missing', 'st2'])).toEqual(
+        new Map([
+          ['st1', 'in_review'],
+          ['st2', 'draft'],
+        ]),
+      );
+      expect(await s.storyStatuses([])).toEqual(new Map());
 
       // Stale: the story is no longer a draft. Nothing changes, nothing is recorded.
       expect(await w.set({ ...review, to: 'approved', userId: 'u_carla' })).toBe(false);

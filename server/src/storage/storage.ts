@@ -106,6 +106,8 @@ export interface Storage {
   /** Creates the story row and its first update atomically: never a half-made story. */
   createStory(story: StoryRecord, first: LoggedUpdate): Promise<void>;
   getStory(id: string): Promise<StoryRecord | null>;
+  /** The workflow status of each of these stories that exists, in one read. */
+  storyStatuses(ids: string[]): Promise<Map<string, StoryStatus>>;
   listStories(): Promise<StoryRecord[]>;
 
   /**

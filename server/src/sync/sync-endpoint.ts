@@ -433,11 +433,13 @@ export class SyncEndpoint implements LiveSync {
         }
       }
     }
-    // Status changes made by other instances (or missed while a story was loading).
-    for (const room of registry.readyRooms()) {
-      if (room.connections.size === 0) continue;
-      const record = await storage.getStory(room.id);
-      if (record && record.status !== room.status) room.setStatus(record.status);
+    // Status changes made by other instances (or missed while a story was loading): one read
+    // for every open story, not one round trip each (a hundred stories: 50 queries a second).
+    const open = registry.readyRooms().filter((room) => room.connections.size > 0);
+    const statuses = await storage.storyStatuses(open.map((room) => room.id));
+    for (const room of open) {
+      const status = statuses.get(room.id);
+      if (status && status !== room.status) room.setStatus(status);
     }
   }
 
