@@ -1,7 +1,7 @@
 import { readFields, storyTypes } from '@copydesk/shared';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createStory, getStory, login } from '../helpers/api';
-import { type Cluster, startCluster } from '../helpers/cluster';
+import { clusterForSuite, twoInstances } from '../helpers/cluster';
 import { connectClient, waitFor, type YClient } from '../helpers/yjs-client';
 
 /** What a load balancer does when an instance dies: the next attempt goes to another one. */
@@ -12,16 +12,10 @@ const failOverTo = (client: YClient, wsUrl: string) => {
 };
 
 describe('an instance killed (SIGKILL) while clients type', () => {
-  let cluster: Cluster;
-  beforeAll(async () => {
-    cluster = await startCluster({ instances: 2 });
-  });
-  afterAll(async () => {
-    await cluster.stop();
-  });
+  const cluster = clusterForSuite();
 
   it('its clients continue on the other instance and every edit anyone saw is kept', async () => {
-    const [a, b] = cluster.servers as [(typeof cluster.servers)[0], (typeof cluster.servers)[0]];
+    const [a, b] = twoInstances(cluster());
     const anaToken = await login(a.baseUrl, 'ana');
     const benToken = await login(b.baseUrl, 'ben');
     const story = await createStory(a.baseUrl, anaToken, { headline: 'Failover' });

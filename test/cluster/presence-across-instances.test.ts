@@ -7,9 +7,9 @@ import {
   type PresenceSnapshot,
 } from '@copydesk/shared';
 import { io, type Socket } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createStory, login } from '../helpers/api';
-import { type Cluster, startCluster } from '../helpers/cluster';
+import { clusterForSuite, twoInstances } from '../helpers/cluster';
 
 type DeskSocket = Socket<DeskServerToClientEvents, DeskClientToServerEvents>;
 
@@ -39,16 +39,10 @@ const deskClient = (baseUrl: string, token: string) => {
 };
 
 describe('presence across instances', () => {
-  let cluster: Cluster;
-  beforeAll(async () => {
-    cluster = await startCluster({ instances: 2 });
-  });
-  afterAll(async () => {
-    await cluster.stop();
-  });
+  const cluster = clusterForSuite();
 
   it('a user on one instance is seen on the other, and vanishes when that instance is killed', async () => {
-    const [a, b] = cluster.servers as [(typeof cluster.servers)[0], (typeof cluster.servers)[0]];
+    const [a, b] = twoInstances(cluster());
     const anaToken = await login(a.baseUrl, 'ana');
     const story = await createStory(a.baseUrl, anaToken, { headline: 'Presence' });
     const anaId = (

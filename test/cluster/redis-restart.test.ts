@@ -3,7 +3,7 @@ import net from 'node:net';
 import { readFields, storyTypes } from '@copydesk/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, createStory, login } from '../helpers/api';
-import { type Cluster, startCluster } from '../helpers/cluster';
+import { type Cluster, startCluster, twoInstances } from '../helpers/cluster';
 import { connectClient, waitFor } from '../helpers/yjs-client';
 
 const freePort = () =>
@@ -46,7 +46,7 @@ describe('Redis down and restarted mid-session', () => {
   });
 
   it('editing goes on, instances stay in step through the log, and readiness recovers', async () => {
-    const [a, b] = cluster.servers as [(typeof cluster.servers)[0], (typeof cluster.servers)[0]];
+    const [a, b] = twoInstances(cluster);
     const anaToken = await login(a.baseUrl, 'ana');
     const benToken = await login(b.baseUrl, 'ben');
     const story = await createStory(a.baseUrl, anaToken, { headline: 'Redis outage' });

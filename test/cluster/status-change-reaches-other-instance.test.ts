@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { api, createStory, login } from '../helpers/api';
-import { type Cluster, startCluster } from '../helpers/cluster';
+import { clusterForSuite, twoInstances } from '../helpers/cluster';
 import { insertUpdate, openRaw, roundTrip, syncUpdateFrame } from '../security/helpers';
 
 /**
@@ -9,16 +9,10 @@ import { insertUpdate, openRaw, roundTrip, syncUpdateFrame } from '../security/h
  * its open stories) and the editor's connection turns read-only.
  */
 describe('a status change made on another instance', () => {
-  let cluster: Cluster;
-  beforeAll(async () => {
-    cluster = await startCluster({ instances: 2, env: { ACCOUNT_RECHECK_MS: '200' } });
-  });
-  afterAll(async () => {
-    await cluster.stop();
-  });
+  const cluster = clusterForSuite({ env: { ACCOUNT_RECHECK_MS: '200' } });
 
   it('locks the story for editors connected to this one', async () => {
-    const [a, b] = cluster.servers as [(typeof cluster.servers)[0], (typeof cluster.servers)[0]];
+    const [a, b] = twoInstances(cluster());
     const ana = await login(b.baseUrl, 'ana');
     const carla = await login(a.baseUrl, 'carla');
     const story = await createStory(a.baseUrl, ana, { headline: 'Locked elsewhere' });
@@ -32,7 +26,7 @@ describe('a status change made on another instance', () => {
     await roundTrip(editor);
     const logged = async (id: string) =>
       (
-        await cluster.query<{ n: number }>(
+        await cluster().query<{ n: number }>(
           'SELECT count(*)::integer AS n FROM updates WHERE story_id = $1',
           [id],
         )

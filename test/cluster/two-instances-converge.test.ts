@@ -1,22 +1,16 @@
 import { readFields, storyTypes } from '@copydesk/shared';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { createStory, getStory, login } from '../helpers/api';
-import { type Cluster, startCluster } from '../helpers/cluster';
+import { clusterForSuite, twoInstances } from '../helpers/cluster';
 import { inspectUpdateLog } from '../helpers/update-log';
 import { connectClient, waitFor } from '../helpers/yjs-client';
 
 describe('two instances on shared PostgreSQL and Redis', () => {
-  let cluster: Cluster;
-  beforeAll(async () => {
-    cluster = await startCluster({ instances: 2 });
-  });
-  afterAll(async () => {
-    await cluster.stop();
-  });
+  const cluster = clusterForSuite();
 
   it('converge live on concurrent edits to every field from clients on different instances', async () => {
-    const [a, b] = cluster.servers as [(typeof cluster.servers)[0], (typeof cluster.servers)[0]];
+    const [a, b] = twoInstances(cluster());
     const anaToken = await login(a.baseUrl, 'ana');
     const benToken = await login(b.baseUrl, 'ben');
     const story = await createStory(a.baseUrl, anaToken, {
@@ -72,7 +66,7 @@ describe('two instances on shared PostgreSQL and Redis', () => {
   });
 
   it('loses nothing when a story loads on one instance while the other receives edits, and stores each update once', async () => {
-    const [a, b] = cluster.servers as [(typeof cluster.servers)[0], (typeof cluster.servers)[0]];
+    const [a, b] = twoInstances(cluster());
     const anaToken = await login(a.baseUrl, 'ana');
     const story = await createStory(a.baseUrl, anaToken, { headline: 'Load race' });
     const ana = connectClient(a.wsUrl, story.id, anaToken);
@@ -97,7 +91,7 @@ describe('two instances on shared PostgreSQL and Redis', () => {
 
     // Every insertion and deletion is stored exactly once (runs of one sender are stored merged,
     // so rows are fewer than transactions), and every character Ana typed is in the log.
-    const rows = await cluster.query<{ data: Buffer }>(
+    const rows = await cluster().query<{ data: Buffer }>(
       'SELECT data FROM updates WHERE story_id = $1 ORDER BY seq',
       [story.id],
     );

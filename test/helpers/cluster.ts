@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import { type RunningServer, type ServerOptions, startServer } from './server';
 
 const ADMIN_URL = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -90,5 +91,30 @@ export const startCluster = async (
         redis.disconnect();
       }
     },
+  };
+};
+
+/** The first two instances of a cluster. */
+export const twoInstances = (cluster: Cluster): [RunningServer, RunningServer] => {
+  const [a, b] = cluster.servers;
+  if (!a || !b) throw new Error('the cluster has fewer than two instances');
+  return [a, b];
+};
+
+/**
+ * A cluster (two instances unless told) for the tests of one `describe`: started before them,
+ * stopped after. Call the returned function inside a test.
+ */
+export const clusterForSuite = (options: Parameters<typeof startCluster>[0] = {}) => {
+  let cluster: Cluster | null = null;
+  beforeAll(async () => {
+    cluster = await startCluster({ instances: 2, ...options });
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+  return (): Cluster => {
+    if (!cluster) throw new Error('the cluster is not started yet');
+    return cluster;
   };
 };
