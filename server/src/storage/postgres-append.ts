@@ -1,5 +1,5 @@
 import { buffer, int, type PostgresDatabase, type Queryable } from './postgres-database';
-import type { AppendedRange, LoggedUpdate } from './storage';
+import { type AppendedRange, type LoggedUpdate, NOTHING_APPENDED } from './storage';
 
 interface AppendRequest {
   storyId: string;
@@ -60,7 +60,7 @@ export class PostgresAppendQueue {
   private async run(batch: AppendRequest[]): Promise<void> {
     try {
       const ranges = await this.appendAll(batch);
-      for (const [i, request] of batch.entries()) request.resolve(ranges[i] ?? NOTHING);
+      for (const [i, request] of batch.entries()) request.resolve(ranges[i] ?? NOTHING_APPENDED);
     } catch (err) {
       if (batch.length === 1) {
         batch[0]?.reject(err);
@@ -69,7 +69,7 @@ export class PostgresAppendQueue {
       // One story's failure (e.g. it was deleted) must not fail the others: each on its own.
       for (const request of batch) {
         try {
-          request.resolve((await this.appendAll([request]))[0] ?? NOTHING);
+          request.resolve((await this.appendAll([request]))[0] ?? NOTHING_APPENDED);
         } catch (own) {
           request.reject(own);
         }
@@ -80,12 +80,13 @@ export class PostgresAppendQueue {
   /** One transaction; returns each request's range of the log, in the requests' order. */
   private appendAll(requests: AppendRequest[]): Promise<AppendedRange[]> {
     // Each story's row once, as its newest request left it (requests are in queue order).
-    const latest = new Map<string, { headline: string; at: number; userId: string }>();
+    const latest = new Map<string, { headline: string; last: LoggedUpdate }>();
     for (const r of requests) {
       const last = r.updates.at(-1);
-      if (last) latest.set(r.storyId, { headline: r.headline, at: last.at, userId: last.userId });
+      if (last) latest.set(r.storyId, { headline: r.headline, last });
     }
-    const ids = [...latest.keys()].sort();
+    const stories = [...latest].sort(([a], [b]) => (a < b ? -1 : 1));
+    const ids = stories.map(([id]) => id);
     let drawn: number[] = [];
     let before = new Map<string, number>();
     return this.db.transaction(
@@ -106,9 +107,6 @@ export class PostgresAppendQueue {
           const found = new Set(locked.rows.map((row) => row.id));
           throw new Error(`appendUpdates: unknown story ${ids.find((id) => !found.has(id))}`);
         }
-        const stories = ids.map(
-          (id) => latest.get(id) as { headline: string; at: number; userId: string },
-        );
         const rows = requests.flatMap((r) => r.updates.map((u) => ({ storyId: r.storyId, u })));
         // One round trip for the rest, now that the locks are held (this statement's snapshot
         // is taken after them, so no other append to these stories commits unseen):
@@ -141,9 +139,9 @@ export class PostgresAppendQueue {
              ARRAY(SELECT json_build_array(id, last) FROM touched) AS before`,
           [
             ids,
-            stories.map((r) => r.headline),
-            stories.map((r) => r.at),
-            stories.map((r) => r.userId),
+            stories.map(([, r]) => r.headline),
+            stories.map(([, r]) => r.last.at),
+            stories.map(([, r]) => r.last.userId),
             rows.length,
             rows.map((row) => row.storyId),
             rows.map((row) => row.u.userId),
@@ -172,8 +170,6 @@ const anyStored = async (client: Queryable, seqs: number[]): Promise<boolean> =>
   return (earlier.rows[0]?.n ?? 0) > 0;
 };
 
-const NOTHING: AppendedRange = { prevSeq: 0, lastSeq: 0 };
-
 /**
  * Requests take consecutive runs of `drawn` in request order; a story's first request follows
  * its last row before the batch, a later request of the same story follows the earlier one.
@@ -186,7 +182,7 @@ const rangesOf = (
   const lastOf = new Map(before);
   let end = 0;
   return requests.map((r) => {
-    if (r.updates.length === 0) return NOTHING;
+    if (r.updates.length === 0) return NOTHING_APPENDED;
     end += r.updates.length;
     const lastSeq = drawn[end - 1] ?? 0;
     const prevSeq = lastOf.get(r.storyId) ?? 0;

@@ -27,6 +27,7 @@ import type {
   StoryRecord,
   StoryState,
 } from './storage';
+import { NOTHING_APPENDED } from './storage';
 
 export { isConnectionError } from './postgres-database';
 export type PostgresStorageOptions = PostgresConnectionOptions;
@@ -315,7 +316,7 @@ export class PostgresStorage implements Storage {
     updates: LoggedUpdate[],
     headline: string,
   ): Promise<AppendedRange> {
-    if (updates.length === 0) return Promise.resolve({ prevSeq: 0, lastSeq: 0 });
+    if (updates.length === 0) return Promise.resolve(NOTHING_APPENDED);
     return this.appends.append(storyId, updates, headline);
   }
 

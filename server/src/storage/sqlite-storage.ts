@@ -31,6 +31,7 @@ import type {
   UpdateStats,
   VersionRecord,
 } from './storage';
+import { NOTHING_APPENDED } from './storage';
 
 interface AccountRow {
   id: string;
@@ -252,7 +253,7 @@ export class SqliteStorage implements Storage {
 
   /** One story's rows and story-row update; callers wrap it in a transaction. */
   private appendRows(storyId: string, updates: LoggedUpdate[], headline: string): AppendedRange {
-    if (updates.length === 0) return { prevSeq: 0, lastSeq: 0 };
+    if (updates.length === 0) return NOTHING_APPENDED;
     const insert = this.insertUpdate;
     const prev = this.stmt('SELECT max(seq) AS seq FROM updates WHERE story_id = ?').get(storyId) as
       | { seq: number | null }

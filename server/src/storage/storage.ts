@@ -53,6 +53,9 @@ export interface AppendedRange {
   lastSeq: number;
 }
 
+/** What an append of no updates returns. */
+export const NOTHING_APPENDED: Readonly<AppendedRange> = Object.freeze({ prevSeq: 0, lastSeq: 0 });
+
 export interface StoredUpdate extends LoggedUpdate {
   seq: number;
 }
@@ -112,7 +115,7 @@ export interface Storage {
 
   /**
    * Appends updates in one transaction and records the story's new headline and last editor.
-   * Nothing to append: `{ prevSeq: 0, lastSeq: 0 }`.
+   * Nothing to append: NOTHING_APPENDED.
    */
   appendUpdates(storyId: string, updates: LoggedUpdate[], headline: string): Promise<AppendedRange>;
   /**

@@ -1,4 +1,9 @@
-import type { AppendedRange, LoggedUpdate, Storage } from '../storage/storage';
+import {
+  type AppendedRange,
+  type LoggedUpdate,
+  NOTHING_APPENDED,
+  type Storage,
+} from '../storage/storage';
 
 /** One room's writes of a turn, as the scheduler stores them. */
 export interface RoomBatch {
@@ -61,7 +66,7 @@ export class WriteScheduler {
       }
       if (ranges) {
         for (const [i, room] of rooms.entries()) {
-          room.batchStored(ranges[i] ?? { prevSeq: 0, lastSeq: 0 });
+          room.batchStored(ranges[i] ?? NOTHING_APPENDED);
         }
         return;
       }
