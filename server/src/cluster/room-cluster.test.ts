@@ -8,7 +8,7 @@ import * as Y from 'yjs';
 import { createLogger } from '../logger';
 import { SqliteStorage } from '../storage/sqlite-storage';
 import type { LoggedUpdate } from '../storage/storage';
-import { addFixtureAccount, FIXTURE_USER } from '../storage/test-fixtures';
+import { addFixtureAccount, addTypedStory, FIXTURE_USER } from '../storage/test-fixtures';
 import { RedisDocBus } from './doc-bus';
 import { type ClusteredRoom, type ClusterStats, RoomCluster } from './room-cluster';
 
@@ -74,21 +74,7 @@ beforeEach(async () => {
   storage = new SqliteStorage({ file: path.join(dir, 'db.sqlite') });
   await storage.migrate();
   await addFixtureAccount(storage);
-  const seed = new Y.Doc();
-  storyTypes(seed).body.insert(0, 'Created. ');
-  created = Y.encodeStateAsUpdate(seed);
-  await storage.createStory(
-    {
-      id: STORY,
-      headline: STORY,
-      status: 'draft',
-      createdAt: Date.now(),
-      createdBy: FIXTURE_USER,
-      updatedAt: Date.now(),
-      updatedBy: FIXTURE_USER,
-    },
-    { userId: FIXTURE_USER, at: Date.now(), update: created },
-  );
+  await addTypedStory(storage, STORY, 'Created. ');
   const keyPrefix = `cdtest:${randomBytes(4).toString('hex')}:`;
   busA = new RedisDocBus('a', { url: REDIS_URL, keyPrefix, logger });
   busB = new RedisDocBus('b', { url: REDIS_URL, keyPrefix, logger });
@@ -98,9 +84,11 @@ beforeEach(async () => {
   cluster = new RoomCluster(room, { bus: busB, storage, logger, catchUpMs: 600_000, stats });
   await cluster.subscribe();
   await Promise.all([busA.whenReady(), busB.whenReady()]);
-  const state = await storage.loadStoryState(STORY);
-  room.applyRemoteUpdates(state.updates.map((u) => u.update));
-  cluster.loaded(state.updates.at(-1)?.seq ?? 0);
+  const [first] = (await storage.loadStoryState(STORY)).updates;
+  if (!first) throw new Error('the story has no first update');
+  created = first.update;
+  room.applyRemoteUpdates([created]);
+  cluster.loaded(first.seq);
 });
 
 afterEach(async () => {

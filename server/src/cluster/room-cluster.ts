@@ -85,7 +85,7 @@ export class RoomCluster {
     });
     this.frontier.add(range.prevSeq, range.lastSeq);
     // Another instance's rows came before ours: its message is likely on the way.
-    if (this.frontier.hasGap) this.catchUpSoon();
+    if (this.mayMissRows) this.catchUpSoon();
   }
 
   publishAwareness(update: Uint8Array): void {
@@ -110,7 +110,12 @@ export class RoomCluster {
     }
     if (message.prevSeq === null) this.unverified = true;
     else this.frontier.add(message.prevSeq, message.lastSeq);
-    if (this.unverified || this.frontier.hasGap) this.catchUpSoon();
+    if (this.mayMissRows) this.catchUpSoon();
+  }
+
+  /** Rows of the story may be stored that this instance has not applied. */
+  private get mayMissRows(): boolean {
+    return this.unverified || this.frontier.hasGap;
   }
 
   /**
@@ -121,7 +126,7 @@ export class RoomCluster {
     if (this.soon) return;
     this.soon = setTimeout(() => {
       this.soon = null;
-      if (this.unverified || this.frontier.hasGap) void this.catchUp();
+      if (this.mayMissRows) void this.catchUp();
     }, 50);
     this.soon.unref();
   }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SYNC_PATH } from '@copydesk/shared';
-import { createStory, login } from '../../helpers/api';
+import { api, createStory, login } from '../../helpers/api';
 import { type PgRedis, provisionPgRedis } from './pg-redis';
 import {
   REPO_ROOT,
@@ -118,10 +118,8 @@ export const startCopydesk = async (
       return rooms;
     },
     settle: async (roomId) => {
-      const res = await fetch(`${baseUrl}/api/stories/${roomId}/activity?limit=1`, {
-        headers: { authorization: `Bearer ${ana}` },
-      });
-      if (!res.ok) throw new Error(`activity feed: HTTP ${res.status}`);
+      const res = await api(baseUrl, ana, 'GET', `/api/stories/${roomId}/activity?limit=1`);
+      if (res.status !== 200) throw new Error(`activity feed: HTTP ${res.status}`);
     },
     stop,
   };
