@@ -122,7 +122,7 @@ describe('PostgreSQL storage: nothing lost when the database connections drop', 
       try {
         const state = await reader.loadStoryState(story.id);
         const stored = new Y.Doc();
-        if (state.snapshot) Y.applyUpdate(stored, state.snapshot.state);
+        for (const part of state.snapshot?.parts ?? []) Y.applyUpdate(stored, part);
         for (const u of state.updates) Y.applyUpdate(stored, u.update);
         expect(covers(stored, seenAtKill)).toBe(true);
         expect(covers(stored, seenAtEnd)).toBe(true);

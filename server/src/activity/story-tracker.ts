@@ -178,7 +178,7 @@ export class StoryTracker {
     this.cursor = cursor;
     this.types = storyTypes(this.doc);
     const parts = state
-      ? [...(state.snapshot ? [state.snapshot.state] : []), ...state.updates.map((u) => u.update)]
+      ? [...(state.snapshot?.parts ?? []), ...state.updates.map((u) => u.update)]
       : [];
     if (parts.length > 0) Y.applyUpdate(this.doc, Y.mergeUpdates(parts));
     this.fresh = cursor === 0 && parts.length === 0;

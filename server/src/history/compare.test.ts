@@ -204,7 +204,7 @@ describe('attribution and comparison', () => {
     for (const u of desk.log.slice(0, 17)) Y.applyUpdate(partial, u.update);
     await storage.saveSnapshot('story-rebuild', {
       upto: 17,
-      state: Y.encodeStateAsUpdate(partial),
+      parts: [Y.encodeStateAsUpdate(partial)],
     });
     const store = storage.history;
     for (let seq = 1; seq <= desk.seq; seq++) {

@@ -23,7 +23,6 @@ import {
   type VersionStoryView,
   type VersionSummary,
 } from '@copydesk/shared';
-import * as Y from 'yjs';
 import { HttpError, notFound } from '../errors';
 import { yieldToEventLoop } from '../event-loop';
 import type { Logger } from '../logger';
@@ -35,6 +34,7 @@ import type {
   VersionRecord,
 } from '../storage/storage';
 import type { RoomRegistry } from '../sync/room-registry';
+import { encodeStateAsParts, PART_STRUCTS } from '../sync/state-chunks.mjs';
 import { AuthorIndex, runsOfUpdates } from './author-index';
 import { attributeText, compareContents, comparisonUserIds } from './compare';
 import { contentFields, type DocContent, readContent } from './doc-content';
@@ -702,9 +702,9 @@ export class HistoryService {
     if (room?.exactStoredPoint() !== seq) return;
     this.contents.set(key, readContent(room.doc));
     if (room.updatesSinceSnapshot < this.settings.checkpointEvery) return;
-    const state = Y.encodeStateAsUpdate(room.doc);
-    await this.storage.saveSnapshot(storyId, { upto: seq, state });
-    this.logger.debug({ storyId, upto: seq, bytes: state.byteLength }, 'history checkpoint');
+    const parts = encodeStateAsParts(room.doc, PART_STRUCTS);
+    await this.storage.saveSnapshot(storyId, { upto: seq, parts });
+    this.logger.debug({ storyId, upto: seq, parts: parts.length }, 'history checkpoint');
   }
 
   /** The story's content after update `seq`, rebuilt from stored data (cached: it never changes). */
@@ -716,9 +716,9 @@ export class HistoryService {
     const rebuilt = await rebuildAt(store, storyId, seq);
     const content = readContent(rebuilt.doc);
     if (checkpoint && seq > 0 && rebuilt.replayed >= this.settings.checkpointEvery) {
-      const state = Y.encodeStateAsUpdate(rebuilt.doc);
-      await this.storage.saveSnapshot(storyId, { upto: seq, state });
-      this.logger.debug({ storyId, upto: seq, bytes: state.byteLength }, 'history checkpoint');
+      const parts = encodeStateAsParts(rebuilt.doc, PART_STRUCTS);
+      await this.storage.saveSnapshot(storyId, { upto: seq, parts });
+      this.logger.debug({ storyId, upto: seq, parts: parts.length }, 'history checkpoint');
     }
     rebuilt.doc.destroy();
     this.contents.set(key, content);

@@ -42,7 +42,7 @@ export const rebuildAt = async (
     await yieldToEventLoop();
   }
   doc.transact(() => {
-    if (snapshot) Y.applyUpdate(doc, snapshot.state);
+    for (const part of snapshot?.parts ?? []) Y.applyUpdate(doc, part);
     for (const page of pages) for (const u of page) Y.applyUpdate(doc, u.update);
   });
   return { doc, snapshotUpto: snapshot?.upto ?? 0, replayed };

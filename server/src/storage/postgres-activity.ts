@@ -5,6 +5,8 @@ import {
   moveStoryCursor,
   type PostgresDatabase,
   type Queryable,
+  type SnapshotRow,
+  toSnapshot,
 } from './postgres-database';
 import type { ActivityRecord, ActivityStore, StoredUpdate, StoryState } from './storage';
 
@@ -120,8 +122,8 @@ export class PostgresActivityStore implements ActivityStore {
   async loadStateAt(storyId: string, seq: number): Promise<StoryState> {
     return this.db.transaction(
       async (client) => {
-        const snap = await client.query<{ upto: string; data: Buffer }>(
-          `SELECT upto, data FROM snapshots WHERE story_id = $1 AND upto <= $2
+        const snap = await client.query<SnapshotRow>(
+          `SELECT upto, data, parts FROM snapshots WHERE story_id = $1 AND upto <= $2
            ORDER BY upto DESC LIMIT 1`,
           [storyId, seq],
         );
@@ -133,7 +135,7 @@ export class PostgresActivityStore implements ActivityStore {
           [storyId, since, seq],
         );
         return {
-          snapshot: snapshot ? { upto: since, state: bytes(snapshot.data) } : null,
+          snapshot: snapshot ? toSnapshot(snapshot) : null,
           updates: rows.map(toUpdate),
         };
       },

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../logger';
+import { unpackSnapshotParts } from './snapshot-parts.mjs';
+import type { Snapshot } from './storage';
 
 export interface PostgresConnectionOptions {
   /** e.g. postgres://user:pass@host:5432/copydesk */
@@ -100,6 +102,18 @@ export const int = (value: string | number): number => Number(value);
 export const bytes = (b: Buffer): Uint8Array =>
   new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 export const buffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+
+/** A row of `snapshots` as read (SELECT upto, data, parts). */
+export interface SnapshotRow {
+  upto: string;
+  data: Buffer;
+  parts: number;
+}
+
+export const toSnapshot = (row: SnapshotRow): Snapshot => ({
+  upto: int(row.upto),
+  parts: unpackSnapshotParts(bytes(row.data), row.parts),
+});
 
 /**
  * The pool and the retry rules shared by PostgresStorage and its sub-stores (history,

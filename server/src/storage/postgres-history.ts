@@ -5,6 +5,8 @@ import {
   int,
   moveStoryCursor,
   type PostgresDatabase,
+  type SnapshotRow,
+  toSnapshot,
 } from './postgres-database';
 import type {
   AuthorRun,
@@ -149,14 +151,14 @@ export class PostgresHistoryStore implements HistoryStore {
   }
 
   async loadSnapshotAtOrBefore(storyId: string, seq: number): Promise<Snapshot | null> {
-    const { rows } = await this.db.query<{ upto: string; data: Buffer }>(
-      `SELECT upto, data FROM snapshots WHERE story_id = $1 AND upto <= $2
+    const { rows } = await this.db.query<SnapshotRow>(
+      `SELECT upto, data, parts FROM snapshots WHERE story_id = $1 AND upto <= $2
        ORDER BY upto DESC LIMIT 1`,
       [storyId, seq],
       true,
     );
     const row = rows[0];
-    return row ? { upto: int(row.upto), state: bytes(row.data) } : null;
+    return row ? toSnapshot(row) : null;
   }
 
   /**

@@ -152,4 +152,6 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
      read_at bigint
    );
    CREATE INDEX notifications_user ON notifications (user_id, created_at);`,
+  // 6: a snapshot may be several ordered parts (snapshot-parts.mjs); `parts` counts them.
+  'ALTER TABLE snapshots ADD COLUMN parts integer NOT NULL DEFAULT 1;',
 ];

@@ -9,9 +9,12 @@ import {
   int,
   type PostgresConnectionOptions,
   PostgresDatabase,
+  type SnapshotRow,
+  toSnapshot,
 } from './postgres-database';
 import { PostgresHistoryStore } from './postgres-history';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations';
+import { packSnapshotParts } from './snapshot-parts.mjs';
 import type {
   Account,
   ActivityStore,
@@ -323,8 +326,8 @@ export class PostgresStorage implements Storage {
   async loadStoryState(storyId: string): Promise<StoryState> {
     // Snapshot first, then the log after it: a snapshot saved in between only has a
     // higher upto, and the second read sees at least every update the first one did.
-    const snap = await this.db.query<{ upto: string; data: Buffer }>(
-      'SELECT upto, data FROM snapshots WHERE story_id = $1 ORDER BY upto DESC LIMIT 1',
+    const snap = await this.db.query<SnapshotRow>(
+      'SELECT upto, data, parts FROM snapshots WHERE story_id = $1 ORDER BY upto DESC LIMIT 1',
       [storyId],
       true,
     );
@@ -336,7 +339,7 @@ export class PostgresStorage implements Storage {
       true,
     );
     return {
-      snapshot: snapshot ? { upto: since, state: bytes(snapshot.data) } : null,
+      snapshot: snapshot ? toSnapshot(snapshot) : null,
       updates: rows.map(
         (r): StoredUpdate => ({
           seq: int(r.seq),
@@ -350,9 +353,15 @@ export class PostgresStorage implements Storage {
 
   async saveSnapshot(storyId: string, snapshot: Snapshot): Promise<void> {
     await this.db.query(
-      `INSERT INTO snapshots (story_id, upto, at, data) VALUES ($1, $2, $3, $4)
+      `INSERT INTO snapshots (story_id, upto, at, data, parts) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (story_id, upto) DO NOTHING`,
-      [storyId, snapshot.upto, Date.now(), buffer(snapshot.state)],
+      [
+        storyId,
+        snapshot.upto,
+        Date.now(),
+        buffer(packSnapshotParts(snapshot.parts)),
+        snapshot.parts.length,
+      ],
       true,
     );
   }

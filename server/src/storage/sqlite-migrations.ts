@@ -139,4 +139,6 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
      read_at INTEGER
    );
    CREATE INDEX notifications_user ON notifications (user_id, created_at);`,
+  // 6: a snapshot may be several ordered parts (snapshot-parts.mjs); `parts` counts them.
+  'ALTER TABLE snapshots ADD COLUMN parts INTEGER NOT NULL DEFAULT 1;',
 ];

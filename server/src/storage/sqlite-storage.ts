@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Role, StoryStatus } from '@copydesk/shared';
 import Database from 'better-sqlite3';
+import { packSnapshotParts, unpackSnapshotParts } from './snapshot-parts.mjs';
 import { DEFAULT_BUSY_RETRY as SQLITE_BUSY_RETRY, SqliteWriteQueue } from './sqlite-busy';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations';
 import { SqliteSubStore, StatementCache } from './sqlite-statements';
@@ -94,6 +95,17 @@ const toStory = (r: StoryRow): StoryRecord => ({
 const SQLITE_BUSY_TIMEOUT_MS = 5;
 
 const bytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
+interface SnapshotRow {
+  upto: number;
+  data: Buffer;
+  parts: number;
+}
+
+const snapshotFromRow = (r: SnapshotRow): Snapshot => ({
+  upto: r.upto,
+  parts: unpackSnapshotParts(bytes(r.data), r.parts),
+});
 
 /**
  * Embedded default storage: one SQLite file in WAL mode. synchronous=NORMAL keeps
@@ -296,8 +308,10 @@ export class SqliteStorage implements Storage {
 
   async loadStoryState(storyId: string): Promise<StoryState> {
     const snap = this.db
-      .prepare('SELECT upto, data FROM snapshots WHERE story_id = ? ORDER BY upto DESC LIMIT 1')
-      .get(storyId) as { upto: number; data: Buffer } | undefined;
+      .prepare(
+        'SELECT upto, data, parts FROM snapshots WHERE story_id = ? ORDER BY upto DESC LIMIT 1',
+      )
+      .get(storyId) as SnapshotRow | undefined;
     const since = snap?.upto ?? 0;
     const rows = this.db
       .prepare(
@@ -305,7 +319,7 @@ export class SqliteStorage implements Storage {
       )
       .all(storyId, since) as UpdateRow[];
     return {
-      snapshot: snap ? { upto: snap.upto, state: bytes(snap.data) } : null,
+      snapshot: snap ? snapshotFromRow(snap) : null,
       updates: rows.map(
         (r): StoredUpdate => ({ seq: r.seq, userId: r.user_id, at: r.at, update: bytes(r.data) }),
       ),
@@ -315,8 +329,16 @@ export class SqliteStorage implements Storage {
   async saveSnapshot(storyId: string, snapshot: Snapshot): Promise<void> {
     await this.write(() =>
       this.db
-        .prepare('INSERT OR IGNORE INTO snapshots (story_id, upto, at, data) VALUES (?, ?, ?, ?)')
-        .run(storyId, snapshot.upto, Date.now(), snapshot.state),
+        .prepare(
+          'INSERT OR IGNORE INTO snapshots (story_id, upto, at, data, parts) VALUES (?, ?, ?, ?, ?)',
+        )
+        .run(
+          storyId,
+          snapshot.upto,
+          Date.now(),
+          packSnapshotParts(snapshot.parts),
+          snapshot.parts.length,
+        ),
     );
   }
 
@@ -484,10 +506,10 @@ class SqliteHistoryStore extends SqliteSubStore implements HistoryStore {
 
   async loadSnapshotAtOrBefore(storyId: string, seq: number): Promise<Snapshot | null> {
     const row = this.stmt(
-      `SELECT upto, data FROM snapshots WHERE story_id = ? AND upto <= ?
+      `SELECT upto, data, parts FROM snapshots WHERE story_id = ? AND upto <= ?
        ORDER BY upto DESC LIMIT 1`,
-    ).get(storyId, seq) as { upto: number; data: Buffer } | undefined;
-    return row ? { upto: row.upto, state: bytes(row.data) } : null;
+    ).get(storyId, seq) as SnapshotRow | undefined;
+    return row ? snapshotFromRow(row) : null;
   }
 
   async insertVersion(v: NewVersionRecord): Promise<VersionRecord> {
@@ -682,15 +704,15 @@ class SqliteActivityStore extends SqliteSubStore implements ActivityStore {
   async loadStateAt(storyId: string, seq: number): Promise<StoryState> {
     return this.db.transaction(() => {
       const snap = this.stmt(
-        `SELECT upto, data FROM snapshots WHERE story_id = ? AND upto <= ?
+        `SELECT upto, data, parts FROM snapshots WHERE story_id = ? AND upto <= ?
          ORDER BY upto DESC LIMIT 1`,
-      ).get(storyId, seq) as { upto: number; data: Buffer } | undefined;
+      ).get(storyId, seq) as SnapshotRow | undefined;
       const rows = this.stmt(
         `SELECT seq, user_id, at, data FROM updates
          WHERE story_id = ? AND seq > ? AND seq <= ? ORDER BY seq`,
       ).all(storyId, snap?.upto ?? 0, seq) as UpdateRow[];
       return {
-        snapshot: snap ? { upto: snap.upto, state: bytes(snap.data) } : null,
+        snapshot: snap ? snapshotFromRow(snap) : null,
         updates: rows.map(
           (r): StoredUpdate => ({ seq: r.seq, userId: r.user_id, at: r.at, update: bytes(r.data) }),
         ),

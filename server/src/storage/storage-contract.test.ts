@@ -627,12 +627,12 @@ describe.each([sqliteBackend, postgresBackend()])('$name storage contract', (bac
       const h = historyOf(s);
       const seqs = await seeded(s);
       const seq = (i: number) => seqs[i] ?? -1;
-      await s.saveSnapshot('st1', { upto: seq(1), state: enc('through 1') });
-      await s.saveSnapshot('st1', { upto: seq(3), state: enc('through 3') });
+      await s.saveSnapshot('st1', { upto: seq(1), parts: [enc('through 1')] });
+      await s.saveSnapshot('st1', { upto: seq(3), parts: [enc('through 3')] });
       expect(await h.loadSnapshotAtOrBefore('st1', seq(0))).toBeNull();
       const at2 = await h.loadSnapshotAtOrBefore('st1', seq(2));
       expect(at2?.upto).toBe(seq(1));
-      expect(dec(at2?.state ?? new Uint8Array())).toBe('through 1');
+      expect(dec(at2?.parts[0] ?? new Uint8Array())).toBe('through 1');
       expect((await h.loadSnapshotAtOrBefore('st1', seq(3)))?.upto).toBe(seq(3));
       expect((await h.loadSnapshotAtOrBefore('st1', seq(4)))?.upto).toBe(seq(3));
     });
@@ -1016,15 +1016,15 @@ describe.each([sqliteBackend, postgresBackend()])('$name storage contract', (bac
       );
       const seqs = (await s.loadStoryState('st1')).updates.map((u) => u.seq);
       const seq = (i: number) => seqs[i] ?? -1;
-      await s.saveSnapshot('st1', { upto: seq(1), state: enc('through 1') });
-      await s.saveSnapshot('st1', { upto: seq(4), state: enc('through 4') });
+      await s.saveSnapshot('st1', { upto: seq(1), parts: [enc('through 1')] });
+      await s.saveSnapshot('st1', { upto: seq(4), parts: [enc('through 4')] });
 
       const early = await a.loadStateAt('st1', seq(0));
       expect(early.snapshot).toBeNull();
       expect(early.updates.map((u) => dec(u.update))).toEqual(['u0']);
       const mid = await a.loadStateAt('st1', seq(3));
       expect(mid.snapshot?.upto).toBe(seq(1));
-      expect(dec(mid.snapshot?.state ?? new Uint8Array())).toBe('through 1');
+      expect(dec(mid.snapshot?.parts[0] ?? new Uint8Array())).toBe('through 1');
       expect(mid.updates).toEqual([
         { seq: seq(2), userId: 'u_ana', at: T0 + 2, update: enc('u2') },
         { seq: seq(3), userId: 'u_ben', at: T0 + 3, update: enc('u3') },
@@ -1306,20 +1306,20 @@ describe.each([sqliteBackend, postgresBackend()])('$name storage contract', (bac
       const all = (await s.loadStoryState('st1')).updates;
       const upto = all[1]?.seq ?? -1;
 
-      await s.saveSnapshot('st1', { upto, state: enc('state through u1') });
+      await s.saveSnapshot('st1', { upto, parts: [enc('state through u1')] });
       await s.appendUpdates('st1', [logged('u3')], 'h');
       let state = await s.loadStoryState('st1');
       expect(state.snapshot?.upto).toBe(upto);
-      expect(dec(state.snapshot?.state ?? new Uint8Array())).toBe('state through u1');
+      expect(dec(state.snapshot?.parts[0] ?? new Uint8Array())).toBe('state through u1');
       expect(state.updates.map((u) => dec(u.update))).toEqual(['u2', 'u3']);
 
       // A newer snapshot wins; an older one saved late does not replace it.
       const newest = state.updates[1]?.seq ?? -1;
-      await s.saveSnapshot('st1', { upto: newest, state: enc('state through u3') });
-      await s.saveSnapshot('st1', { upto: all[0]?.seq ?? -1, state: enc('stale') });
+      await s.saveSnapshot('st1', { upto: newest, parts: [enc('state through u3')] });
+      await s.saveSnapshot('st1', { upto: all[0]?.seq ?? -1, parts: [enc('stale')] });
       state = await s.loadStoryState('st1');
       expect(state.snapshot?.upto).toBe(newest);
-      expect(dec(state.snapshot?.state ?? new Uint8Array())).toBe('state through u3');
+      expect(dec(state.snapshot?.parts[0] ?? new Uint8Array())).toBe('state through u3');
       expect(state.updates).toEqual([]);
     });
 
@@ -1327,14 +1327,16 @@ describe.each([sqliteBackend, postgresBackend()])('$name storage contract', (bac
       const s = await migrated();
       await s.createStory(storyRecord('st1'), logged('u0'));
       const upto = (await s.appendUpdates('st1', [logged('u1')], 'h')).lastSeq;
-      await s.saveSnapshot('st1', { upto, state: enc('first') });
-      await expect(s.saveSnapshot('st1', { upto, state: enc('second') })).resolves.toBeUndefined();
+      await s.saveSnapshot('st1', { upto, parts: [enc('first')] });
+      await expect(
+        s.saveSnapshot('st1', { upto, parts: [enc('second')] }),
+      ).resolves.toBeUndefined();
       // Another instance (the compactor of another server) saving the same one is fine too.
       await expect(
-        (await migrated()).saveSnapshot('st1', { upto, state: enc('third') }),
+        (await migrated()).saveSnapshot('st1', { upto, parts: [enc('third')] }),
       ).resolves.toBeUndefined();
       const state = await s.loadStoryState('st1');
-      expect(dec(state.snapshot?.state ?? new Uint8Array())).toBe('first');
+      expect(dec(state.snapshot?.parts[0] ?? new Uint8Array())).toBe('first');
     });
 
     it('binary updates and snapshots round-trip byte-exact', async () => {
@@ -1362,9 +1364,9 @@ describe.each([sqliteBackend, postgresBackend()])('$name storage contract', (bac
 
       const snapshot = randomWithZeros(100_000);
       const upto = updates[2]?.seq ?? -1;
-      await s.saveSnapshot('bin', { upto, state: snapshot });
+      await s.saveSnapshot('bin', { upto, parts: [snapshot] });
       const state = await (await migrated()).loadStoryState('bin');
-      expect(Buffer.from(state.snapshot?.state ?? new Uint8Array()).equals(snapshot)).toBe(true);
+      expect(Buffer.from(state.snapshot?.parts[0] ?? new Uint8Array()).equals(snapshot)).toBe(true);
       expect(state.updates).toHaveLength(payloads.length - 2);
     });
 

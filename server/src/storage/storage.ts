@@ -63,7 +63,11 @@ export interface StoredUpdate extends LoggedUpdate {
 export interface Snapshot {
   /** The snapshot contains every update with seq <= upto. */
   upto: number;
-  state: Uint8Array;
+  /**
+   * Yjs updates to apply in order; together the whole state. A big story's snapshot is cut into
+   * parts (`state-chunks.mjs`) so loading it is many short stretches of the event loop.
+   */
+  parts: Uint8Array[];
 }
 
 /** One workflow move, as recorded by `setStoryStatus`. */

@@ -1,10 +1,13 @@
 // Plain JS on purpose: worker threads start without the TypeScript loader.
-// Merges a story's snapshot and the log since into one compact state, off the main thread.
+// Merges a story's snapshot and the log since into one compact state, off the main thread, and
+// cuts it into parts that each load in a short stretch (state-chunks.mjs).
 // With SQLite the worker also reads them itself, from its own read-only connection (a WAL
 // reader never blocks the writer), so a long log is not read and copied on the event loop.
 import { parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import * as Y from 'yjs';
+import { unpackSnapshotParts } from '../storage/snapshot-parts.mjs';
+import { encodeStateAsParts, PART_STRUCTS } from './state-chunks.mjs';
 
 const connections = new Map();
 
@@ -23,7 +26,9 @@ const readStory = (file, storyId) => {
   const db = open(file);
   return db.transaction(() => {
     const snap = db
-      .prepare('SELECT upto, data FROM snapshots WHERE story_id = ? ORDER BY upto DESC LIMIT 1')
+      .prepare(
+        'SELECT upto, data, parts FROM snapshots WHERE story_id = ? ORDER BY upto DESC LIMIT 1',
+      )
       .get(storyId);
     const rows = db
       .prepare('SELECT seq, data FROM updates WHERE story_id = ? AND seq > ? ORDER BY seq')
@@ -42,16 +47,22 @@ parentPort.on('message', (job) => {
         parentPort.postMessage({ id: job.id, upto: 0 });
         return;
       }
-      parts = [...(snap ? [snap.data] : []), ...rows.map((r) => r.data)];
+      parts = [
+        ...(snap ? unpackSnapshotParts(snap.data, snap.parts) : []),
+        ...rows.map((r) => r.data),
+      ];
       upto = rows[rows.length - 1].seq;
     }
     const doc = new Y.Doc({ gc: true });
     doc.transact(() => {
       for (const part of parts) Y.applyUpdate(doc, part);
     });
-    const state = Y.encodeStateAsUpdate(doc);
+    const snapshotParts = encodeStateAsParts(doc, PART_STRUCTS);
     doc.destroy();
-    parentPort.postMessage({ id: job.id, state, upto }, [state.buffer]);
+    parentPort.postMessage(
+      { id: job.id, parts: snapshotParts, upto },
+      snapshotParts.map((part) => part.buffer),
+    );
   } catch (err) {
     parentPort.postMessage({ id: job.id, error: String(err) });
   }

@@ -9,14 +9,15 @@ type CompactionJob =
 
 interface WorkerReply {
   id: number;
-  state?: Uint8Array;
+  parts?: Uint8Array[];
   upto?: number;
   error?: string;
 }
 
 /**
  * Background compaction: folds the latest snapshot and the log since into a new
- * snapshot in a worker thread, so encoding a large story never blocks typing.
+ * snapshot in a worker thread, so encoding a large story never blocks typing. The snapshot is
+ * written in parts (state-chunks.mjs), so loading it never blocks typing either.
  * The log itself is kept (history); loading reads the newest snapshot plus the log since.
  */
 export class Compactor {
@@ -51,15 +52,12 @@ export class Compactor {
         const state = await storage.loadStoryState(storyId);
         const last = state.updates.at(-1);
         if (!last) return;
-        const parts = [
-          ...(state.snapshot ? [state.snapshot.state] : []),
-          ...state.updates.map((u) => u.update),
-        ];
+        const parts = [...(state.snapshot?.parts ?? []), ...state.updates.map((u) => u.update)];
         reply = await this.run({ storyId, parts, upto: last.seq });
       }
-      if (!reply.state || !reply.upto) return; // nothing logged since the last snapshot
-      await storage.saveSnapshot(storyId, { upto: reply.upto, state: reply.state });
-      logger.debug({ storyId, upto: reply.upto, bytes: reply.state.byteLength }, 'story compacted');
+      if (!reply.parts || !reply.upto) return; // nothing logged since the last snapshot
+      await storage.saveSnapshot(storyId, { upto: reply.upto, parts: reply.parts });
+      logger.debug({ storyId, upto: reply.upto, parts: reply.parts.length }, 'story compacted');
     } catch (err) {
       logger.warn(
         { err, storyId },

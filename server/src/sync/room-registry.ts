@@ -4,6 +4,7 @@ import type { ClusterStats } from '../cluster/room-cluster';
 import { yieldToEventLoop } from '../event-loop';
 import type { Logger } from '../logger';
 import type { Storage } from '../storage/storage';
+import { BulkSender } from './bulk-sender';
 import type { Compactor } from './compactor';
 import { StoryRoom } from './story-room';
 import { WriteScheduler } from './write-scheduler';
@@ -39,6 +40,8 @@ export class RoomRegistry {
 
   /** One storage call per turn for every room's writes. */
   private readonly writer: WriteScheduler;
+  /** Every story's joiners' catch-up frames, paced together. */
+  private readonly bulk = new BulkSender();
 
   constructor(private readonly options: RoomRegistryOptions) {
     this.writer = new WriteScheduler(options.storage);
@@ -119,6 +122,7 @@ export class RoomRegistry {
   private async load(storyId: string): Promise<StoryRoom> {
     const room = new StoryRoom(storyId, {
       writer: this.writer,
+      bulk: this.bulk,
       storage: this.options.storage,
       logger: this.options.logger,
       ...(this.options.maxStoryBytes === undefined

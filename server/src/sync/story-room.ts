@@ -11,6 +11,7 @@ import { Awareness, applyAwarenessUpdate, removeAwarenessStates } from 'y-protoc
 import * as Y from 'yjs';
 import type { DocBus } from '../cluster/doc-bus';
 import { type ClusterStats, RoomCluster } from '../cluster/room-cluster';
+import { yieldToEventLoop } from '../event-loop';
 import type { Logger } from '../logger';
 import type { AppendedRange, Storage } from '../storage/storage';
 import {
@@ -19,6 +20,7 @@ import {
   encodeAwarenessUpdate,
   withAccountIdentity,
 } from './awareness-filter';
+import { BulkSender } from './bulk-sender';
 import { CloseError } from './close-error';
 import { deleteNovelty, QueuedDeletes } from './delete-novelty';
 import { FullStateCache } from './full-state-cache';
@@ -76,6 +78,8 @@ export interface StoryRoomOptions {
    * without durability do, to measure what store-before-relay costs. Never in production.
    */
   relayBeforeStore?: boolean;
+  /** Paces big catch-up frames across every story of the process (one per room if absent). */
+  bulk?: BulkSender;
 }
 
 /** What happened to a client's update. */
@@ -95,7 +99,11 @@ export type UpdateOutcome = 'applied' | 'noop' | 'dropped';
 export class StoryRoom implements BatchingRoom {
   private readonly ydoc = new Y.Doc({ gc: true });
   readonly awareness = new Awareness(this.ydoc);
-  private readonly fullState = new FullStateCache(this.ydoc);
+  private readonly fullState = new FullStateCache(this.ydoc, {
+    later: (step) =>
+      setImmediate(() => (this.options.relayBeforeStore ? step() : this.whenStored(step))),
+  });
+  private readonly bulk: BulkSender;
   readonly connections = new Set<SyncConnection>();
   /** Connections plus short-lived readers (HTTP); the room unloads at zero. */
   holders = 0;
@@ -134,6 +142,7 @@ export class StoryRoom implements BatchingRoom {
     readonly id: string,
     private readonly options: StoryRoomOptions,
   ) {
+    this.bulk = options.bulk ?? new BulkSender();
     // The server never has a presence of its own.
     this.awareness.setLocalState(null);
     this.awareness.on('update', this.onAwarenessUpdate);
@@ -163,7 +172,11 @@ export class StoryRoom implements BatchingRoom {
     return this.ydoc;
   }
 
-  /** Loads the newest snapshot plus the log since, in one transaction. */
+  /**
+   * Loads the newest snapshot, a part per event-loop turn (a big story's whole state in one
+   * apply is a stretch of 20–110 ms that every other story waits behind), then the log since
+   * in one transaction.
+   */
   async load(): Promise<void> {
     await this.cluster?.subscribe();
     const [state, record] = await Promise.all([
@@ -171,19 +184,22 @@ export class StoryRoom implements BatchingRoom {
       this.options.storage.getStory(this.id),
     ]);
     if (record) this.status = record.status;
-    const parts = [
-      ...(state.snapshot ? [state.snapshot.state] : []),
-      ...state.updates.map((u) => u.update),
-    ];
-    this.updatesSinceSnapshot = state.updates.length;
-    this.sizeBound = parts.reduce((sum, p) => sum + p.byteLength, 0);
-    if (parts.length > 0) {
-      // One transaction applying each part is ~10x faster than Y.mergeUpdates for thousands
-      // of small keystroke updates (measured: 40 ms vs 0.3-0.9 s for 2000).
+    const snapshotParts = state.snapshot?.parts ?? [];
+    const logged = state.updates.map((u) => u.update);
+    this.updatesSinceSnapshot = logged.length;
+    this.sizeBound = [...snapshotParts, ...logged].reduce((sum, p) => sum + p.byteLength, 0);
+    for (const [i, part] of snapshotParts.entries()) {
+      if (i > 0) await yieldToEventLoop();
+      Y.applyUpdate(this.ydoc, part);
+    }
+    // One transaction applying each update is ~10x faster than Y.mergeUpdates for thousands
+    // of small keystroke updates (measured: 40 ms vs 0.3-0.9 s for 2000).
+    if (logged.length > 0) {
       this.ydoc.transact(() => {
-        for (const part of parts) Y.applyUpdate(this.ydoc, part);
+        for (const update of logged) Y.applyUpdate(this.ydoc, update);
       });
-      if (state.snapshot && state.updates.length === 0) this.fullState.seed(state.snapshot.state);
+    } else if (state.snapshot) {
+      this.fullState.seed(snapshotParts);
     }
     this.storedThrough = state.updates.at(-1)?.seq ?? state.snapshot?.upto ?? 0;
     this.cluster?.loaded(this.storedThrough);
@@ -483,15 +499,24 @@ export class StoryRoom implements BatchingRoom {
     }
     const vector = stateVector.slice();
     const whole = FullStateCache.isEmptyStateVector(vector);
+    const open = () => !(this.poisoned || this.failed || conn.closed);
     const reply = () => {
-      if (this.poisoned || this.failed || conn.closed) return;
+      if (!open()) return;
       const doc = this.doc;
-      conn.send(
-        whole ? this.fullState.frame() : encodeSyncStep2(Y.encodeStateAsUpdate(doc, vector)),
-      );
+      if (!whole) {
+        conn.send(encodeSyncStep2(Y.encodeStateAsUpdate(doc, vector)));
+      } else if (this.sizeBound < OWN_TURN_BYTES) {
+        this.fullState.send((frame) => conn.send(frame), false);
+      } else {
+        // Paced with every other story's catch-up frames: live edits go out in between.
+        this.fullState.send(
+          (frame) => this.bulk.enqueue(frame.byteLength, () => open() && conn.send(frame)),
+          true,
+        );
+      }
     };
-    // Encoding a whole big story takes tens of ms: in a turn of its own, not on top of the
-    // story's load or a burst of other work (other stories wait behind one long stretch).
+    // A whole big story goes out a part per turn, the first in a turn of its own, not on top of
+    // the story's load or a burst of other work (other stories wait behind one long stretch).
     const replyInOwnTurn = () =>
       whole && !this.fullState.warm && this.sizeBound >= OWN_TURN_BYTES
         ? setImmediate(reply)
