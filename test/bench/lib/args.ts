@@ -19,7 +19,7 @@ export const USAGE = `npm run bench -- [options]
   --joiners N         cold-join clients (default 50)
   --probe-rate N      cold-join probe edits/s in the other story (default 100)
   --mem-stories N     memory: loaded stories (default 100; quick 20)
-  --mem-conns N       memory: extra idle connections (default 400; quick 50)
+  --mem-conns N       memory: extra idle connections, in two halves (default 2000; quick 50)
   --workers N         client worker processes (default 2)
   --out DIR           where the JSON results go (default the OS temp dir)
   --profile DIR       V8 CPU profile of each server over each measuring window, into DIR
@@ -126,7 +126,7 @@ export const parseArgs = (argv: string[]): Options => {
     joiners: num('joiners', 50),
     probeRate: num('probe-rate', 100),
     memStories: num('mem-stories', 100, 20),
-    memConnections: num('mem-conns', 400, 50),
+    memConnections: num('mem-conns', 2000, 50),
     workers: Math.max(1, num('workers', 2)),
     outDir: values.get('out') ?? os.tmpdir(),
     quick,

@@ -76,6 +76,7 @@ export const MEMORY_COLUMNS: Column<MemoryRow>[] = [
   { header: 'KB/conn', value: (r) => fmt(r.kbPerConnection) },
   { header: 'heap KB/story', value: (r) => fmt(r.heapKbPerStory) },
   { header: 'heap KB/conn', value: (r) => fmt(r.heapKbPerConnection) },
+  { header: 'heap KB/conn, all', value: (r) => fmt(r.heapKbPerConnectionAll) },
   { header: 'kept KB/story', value: (r) => fmt(r.keptHeapKbPerStory) },
   {
     header: 'unloaded',
@@ -230,11 +231,14 @@ export const verdicts = (r: Results): Verdict[] => {
   const mref = r.memory.find((m) => m.server === 'ywebsocket' && !m.note);
   if (mcd) {
     if (mref) {
-      // Judged on the JS heap after a full GC: RSS deltas of a few MB are within its noise.
+      // Judged on the JS heap after a full GC (RSS deltas of a few MB are within its noise),
+      // per connection of the second half (one more idle connection, one-time work excluded).
+      const heap = (m: MemoryRow) =>
+        `heap ${fmt(m.heapKbPerConnection)} KB (all: ${fmt(m.heapKbPerConnectionAll)}; RSS ${fmt(m.kbPerConnection)} KB)`;
       out.push({
         target: 'memory: per idle connection ≤ reference',
-        copydesk: `heap ${fmt(mcd.heapKbPerConnection)} KB (RSS ${fmt(mcd.kbPerConnection)} KB)`,
-        peers: `heap ${fmt(mref.heapKbPerConnection)} KB (RSS ${fmt(mref.kbPerConnection)} KB)`,
+        copydesk: heap(mcd),
+        peers: heap(mref),
         verdict: judge(mcd.heapKbPerConnection <= mref.heapKbPerConnection),
       });
     }

@@ -15,12 +15,19 @@ export interface MemoryRow {
   loadedRssMb: number;
   connectedRssMb: number;
   afterRssMb: number;
-  /** RSS per loaded story (its holder connection taken out) and per idle connection. */
+  /**
+   * RSS per loaded story (its holder connection taken out) and per idle connection. Per
+   * connection is the second half's: what one more idle connection costs. The first ones also
+   * pay for one-time work (code compiled and hash tables grown on first use), ~3 MB of
+   * Copydesk's heap that 400 connections would each seem to hold 8 KB of.
+   */
   kbPerStory: number;
   kbPerConnection: number;
   /** The same from the JS heap after a full GC (less noisy than RSS). */
   heapKbPerStory: number;
   heapKbPerConnection: number;
+  /** JS heap per idle connection over all of them, one-time work included. */
+  heapKbPerConnectionAll: number;
   /** JS heap per story still in use after every client left and the unload delay passed. */
   keptHeapKbPerStory: number;
   /** Copydesk: stories its log says it unloaded (null for peers, judged by the heap). */
@@ -59,6 +66,7 @@ export const runMemory = async (ctx: BenchContext, kind: ServerKind): Promise<Me
     kbPerConnection: Number.NaN,
     heapKbPerStory: Number.NaN,
     heapKbPerConnection: Number.NaN,
+    heapKbPerConnectionAll: Number.NaN,
     keptHeapKbPerStory: Number.NaN,
     unloadedCount: null,
     unloaded: false,
@@ -136,19 +144,16 @@ export const runMemory = async (ctx: BenchContext, kind: ServerKind): Promise<Me
     await sleep(opts.quick ? 200 : 500);
     const loaded = await measure();
 
-    await connectAll(
-      Array.from({ length: C }, (_, i) => {
-        const room = rooms[i % rooms.length];
-        if (!room) throw new Error('no room');
-        return {
-          key: `idle${i}`,
-          story: room.id,
-          target: room.watcher(),
-          role: 'idle',
-          editorId: 0,
-        };
-      }),
-    );
+    const idle = Array.from({ length: C }, (_, i): ClientSpec => {
+      const room = rooms[i % rooms.length];
+      if (!room) throw new Error('no room');
+      return { key: `idle${i}`, story: room.id, target: room.watcher(), role: 'idle', editorId: 0 };
+    });
+    const firstHalf = Math.floor(C / 2);
+    await connectAll(idle.slice(0, firstHalf));
+    await sleep(opts.quick ? 200 : 500);
+    const half = await measure();
+    await connectAll(idle.slice(firstHalf));
     await sleep(opts.quick ? 200 : 500);
     const connected = await measure();
 
@@ -167,8 +172,9 @@ export const runMemory = async (ctx: BenchContext, kind: ServerKind): Promise<Me
     );
 
     const mb = (kb: number) => kb / 1024;
-    const perConnKb = (connected.rssKb - loaded.rssKb) / C;
-    const perConnHeapKb = (connected.heapKb - loaded.heapKb) / C;
+    const perConnKb = (connected.rssKb - half.rssKb) / (C - firstHalf);
+    const perConnHeapKb = (connected.heapKb - half.heapKb) / (C - firstHalf);
+    row.heapKbPerConnectionAll = (connected.heapKb - loaded.heapKb) / C;
     row.baseRssMb = mb(base.rssKb);
     row.loadedRssMb = mb(loaded.rssKb);
     row.connectedRssMb = mb(connected.rssKb);
