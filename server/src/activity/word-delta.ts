@@ -85,6 +85,24 @@ const differingParts = (before: string, after: string, known?: EqualEnds): [stri
 };
 
 /**
+ * Each word as a number, the same for equal words (`ids` is shared by both sides). At module
+ * level, not a closure in wordDelta: tsx wraps each named closure in __name() when created.
+ */
+const wordIds = (list: string[], ids: Map<string, number>): Int32Array => {
+  const out = new Int32Array(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const word = list[i] as string;
+    let value = ids.get(word);
+    if (value === undefined) {
+      value = ids.size;
+      ids.set(word, value);
+    }
+    out[i] = value;
+  }
+  return out;
+};
+
+/**
  * Words in `after` not in `before` (added) and the other way round (removed). `known`: lengths
  * of a beginning and end the texts are known to share, to skip rescanning them.
  */
@@ -105,16 +123,8 @@ export const wordDelta = (before: string, after: string, known?: EqualEnds): Wor
   const m = endB - start;
   if (n === 0 || m === 0) return { added: m, removed: n };
   const ids = new Map<string, number>();
-  const id = (word: string): number => {
-    let value = ids.get(word);
-    if (value === undefined) {
-      value = ids.size;
-      ids.set(word, value);
-    }
-    return value;
-  };
-  const left = Int32Array.from(a.slice(start, endA), id);
-  const right = Int32Array.from(b.slice(start, endB), id);
+  const left = wordIds(a.slice(start, endA), ids);
+  const right = wordIds(b.slice(start, endB), ids);
   const d = editDistance(left, right, MAX_D);
   if (d !== null) {
     const common = (n + m - d) / 2;

@@ -104,6 +104,14 @@ export class StoryRoom implements BatchingRoom {
       setImmediate(() => (this.options.relayBeforeStore ? step() : this.whenStored(step))),
   });
   private readonly bulk: BulkSender;
+  /**
+   * Yjs's encoding of a one-sender turn (materialize). A field, not a closure made per turn:
+   * tsx wraps each named closure in __name() (a defineProperty) when it is created.
+   */
+  private readonly captured: Uint8Array[] = [];
+  private readonly capture = (update: Uint8Array): void => {
+    this.captured.push(update);
+  };
   readonly connections = new Set<SyncConnection>();
   /** Connections plus short-lived readers (HTTP); the room unloads at zero. */
   holders = 0;
@@ -413,12 +421,10 @@ export class StoryRoom implements BatchingRoom {
     // less than Y.mergeUpdates decoding and re-encoding every update of it. Used only when
     // that transaction was the only one to fire (an observer starting another would mix its
     // changes in); otherwise the clients' own bytes are kept, as for a mixed turn.
-    const captured: Uint8Array[] = [];
+    const captured = this.captured;
+    captured.length = 0;
     const captureRun = to - from >= 2 && this.oneSender(from, to);
-    const onUpdate = (update: Uint8Array) => {
-      captured.push(update);
-    };
-    if (captureRun) this.ydoc.on('update', onUpdate);
+    if (captureRun) this.ydoc.on('update', this.capture);
     try {
       this.ydoc.transact(() => {
         for (; current < to; current++) {
@@ -433,7 +439,7 @@ export class StoryRoom implements BatchingRoom {
       this.poison(err, culprit);
       return;
     } finally {
-      if (captureRun) this.ydoc.off('update', onUpdate);
+      if (captureRun) this.ydoc.off('update', this.capture);
     }
     if (this.discardPendingStructs(null)) {
       this.poison(new Error('validated updates left pending structs'), null);

@@ -170,6 +170,32 @@ interface ClientStructs {
   structs: StructRef[];
 }
 
+/*
+ * Helpers of validateUpdate live at module level, not as closures inside it: the server runs
+ * through tsx, whose esbuild keepNames wraps every named closure in __name() (a
+ * defineProperty) each time it is created — 5 % of the server's CPU in the trace benchmark.
+ */
+
+/** The client's next clock: as this update has advanced it so far, else the document's. */
+const stateIn = (state: Map<number, number>, doc: DocState, client: number): number => {
+  let s = state.get(client);
+  if (s === undefined) {
+    s = doc.stateOf(client);
+    state.set(client, s);
+  }
+  return s;
+};
+
+/** The highest client id with structs left (Yjs's order), dropping exhausted ones. */
+const nextTarget = (ids: number[], byClient: Map<number, ClientStructs>): ClientStructs | null => {
+  while (ids.length > 0) {
+    const target = byClient.get(ids[ids.length - 1] as number) as ClientStructs;
+    if (target.i < target.structs.length) return target;
+    ids.pop();
+  }
+  return null;
+};
+
 const CONTENT_DELETED = 1;
 const CONTENT_STRING = 4;
 const CONTENT_TYPE = 7;
@@ -323,37 +349,24 @@ export const validateUpdate = (update: Uint8Array, doc: DocState): UpdateSummary
 
   // --- dependencies (Yjs integrateStructs, replayed on ids) ----------------------------------
   const state = new Map<number, number>();
-  const stateOf = (client: number): number => {
-    let s = state.get(client);
-    if (s === undefined) {
-      s = doc.stateOf(client);
-      state.set(client, s);
-    }
-    return s;
-  };
   let newStructs = 0;
   let overlaps = false;
   const ids = [...byClient.keys()].sort((a, b) => a - b);
-  const nextTarget = (): ClientStructs | null => {
-    while (ids.length > 0) {
-      const target = byClient.get(ids[ids.length - 1] as number) as ClientStructs;
-      if (target.i < target.structs.length) return target;
-      ids.pop();
-    }
-    return null;
-  };
-  let current = nextTarget();
+  let current = nextTarget(ids, byClient);
   const stack: StructRef[] = [];
   let head: StructRef | undefined = current ? current.structs[current.i++] : undefined;
   while (head) {
     if (!head.skip) {
-      const local = stateOf(head.client);
+      const local = stateIn(state, doc, head.client);
       const offset = local - head.clock;
       if (offset < 0) throw missing('update skips part of its own history');
       let blockedOn = -1;
       for (let i = 0; i < head.refs.length; i += 2) {
         const refClient = head.refs[i] as number;
-        if (refClient !== head.client && (head.refs[i + 1] as number) >= stateOf(refClient)) {
+        if (
+          refClient !== head.client &&
+          (head.refs[i + 1] as number) >= stateIn(state, doc, refClient)
+        ) {
           blockedOn = refClient;
           break;
         }
@@ -383,14 +396,14 @@ export const validateUpdate = (update: Uint8Array, doc: DocState): UpdateSummary
     } else if (current && current.i < current.structs.length) {
       head = current.structs[current.i++];
     } else {
-      current = nextTarget();
+      current = nextTarget(ids, byClient);
       head = current ? current.structs[current.i++] : undefined;
     }
   }
 
   for (let i = 0; i < deletes.length; i += 3) {
     const client = deletes[i] as number;
-    if ((deletes[i + 1] as number) + (deletes[i + 2] as number) > stateOf(client)) {
+    if ((deletes[i + 1] as number) + (deletes[i + 2] as number) > stateIn(state, doc, client)) {
       throw missing('update deletes content the server does not have');
     }
   }
