@@ -71,3 +71,16 @@ export const waitFor = (
     };
     for (const d of list) d.on('update', onUpdate);
   });
+
+/** Counts the sync frames a client gets up to its first sync step 2: [updates, sync step 2s]. */
+export const countSyncFrames = (client: YClient): { updates: number; step2: number } => {
+  const counts = { updates: 0, step2: 0 };
+  const ws = client.provider.ws as unknown as WebSocket;
+  ws.on('message', (data: ArrayBuffer) => {
+    const frame = new Uint8Array(data);
+    if (frame[0] !== 0 || counts.step2 > 0) return;
+    if (frame[1] === 2) counts.updates++;
+    if (frame[1] === 1) counts.step2++;
+  });
+  return counts;
+};

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import { createStory, getStory, login } from '../helpers/api';
 import { type RunningServer, startServer } from '../helpers/server';
-import { connectClient, waitFor, type YClient } from '../helpers/yjs-client';
+import { connectClient, countSyncFrames, waitFor, type YClient } from '../helpers/yjs-client';
 
 /** Words typed all over the body: thousands of Yjs structs, like a story edited for hours. */
 const typeScattered = (client: YClient, words: number): void => {
@@ -16,19 +16,6 @@ const typeScattered = (client: YClient, words: number): void => {
       }
     });
   }
-};
-
-/** Counts the sync frames a client gets up to its first sync step 2: [updates, sync step 2s]. */
-const countSyncFrames = (client: YClient): { updates: number; step2: number } => {
-  const counts = { updates: 0, step2: 0 };
-  const ws = client.provider.ws as unknown as WebSocket;
-  ws.on('message', (data: ArrayBuffer) => {
-    const frame = new Uint8Array(data);
-    if (frame[0] !== 0 || counts.step2 > 0) return;
-    if (frame[1] === 2) counts.updates++;
-    if (frame[1] === 1) counts.step2++;
-  });
-  return counts;
 };
 
 describe('a big story', () => {
