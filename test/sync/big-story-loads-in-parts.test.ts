@@ -1,7 +1,6 @@
 import { readFields, storyTypes } from '@copydesk/shared';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { WebSocket } from 'ws';
 import { createStory, getStory, login } from '../helpers/api';
 import { type RunningServer, startServer } from '../helpers/server';
 import { connectClient, countSyncFrames, waitFor, type YClient } from '../helpers/yjs-client';
