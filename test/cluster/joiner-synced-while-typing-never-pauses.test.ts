@@ -6,9 +6,8 @@ import { connectClient, countSyncFrames, waitFor } from '../helpers/yjs-client';
 
 /**
  * A big story on PostgreSQL (commits take ms, the next updates arrive meanwhile) while a typist
- * never pauses, so the room is never "nothing queued": the joiner is answered, and its parts
- * encoded, after any commit that leaves nothing unstored in the document itself; live updates
- * reach it in between, some before the parts they build on. It must be synced while the typing
+ * never pauses: the joiner's parts are encoded between commits, each only once nothing is
+ * unstored, and live updates reach it in between, some before the parts they build on. It must be synced while the typing
  * goes on, and end with exactly the typist's text.
  */
 describe('a joiner of a story typed into without pause', () => {

@@ -101,7 +101,7 @@ export class StoryRoom implements BatchingRoom {
   readonly awareness = new Awareness(this.ydoc);
   private readonly fullState = new FullStateCache(this.ydoc, {
     later: (step) =>
-      setImmediate(() => (this.options.relayBeforeStore ? step() : this.whenDocStored(step))),
+      setImmediate(() => (this.options.relayBeforeStore ? step() : this.whenStored(step))),
   });
   private readonly bulk: BulkSender;
   /**
@@ -138,7 +138,6 @@ export class StoryRoom implements BatchingRoom {
   /** The last log position this room loaded or stored. */
   private storedThrough = 0;
   private storedWaiters: (() => void)[] = [];
-  private docStoredWaiters: (() => void)[] = [];
   private readonly clientOwners = new Map<number, SyncConnection>();
   /** An upper bound of the encoded document size; recomputed exactly when near the limit. */
   private sizeBound = 0;
@@ -494,7 +493,7 @@ export class StoryRoom implements BatchingRoom {
     }
   }
 
-  /** Answers sync step 1 once the document holds nothing unstored (`whenDocStored`). */
+  /** Answers sync step 1 once everything the reply could contain is stored. */
   replySyncStep1(conn: SyncConnection, stateVector: Uint8Array): void {
     try {
       validateStateVector(stateVector);
@@ -509,11 +508,9 @@ export class StoryRoom implements BatchingRoom {
     const open = () => !(this.poisoned || this.failed || conn.closed);
     const reply = () => {
       if (!open()) return;
-      // The document as stored (queued updates are not in it); the bench's relay-before-store
-      // mode has relayed the queue already, so it answers with the queue applied.
-      if (this.options.relayBeforeStore) this.materialize();
+      const doc = this.doc;
       if (!whole) {
-        conn.send(encodeSyncStep2(Y.encodeStateAsUpdate(this.ydoc, vector)));
+        conn.send(encodeSyncStep2(Y.encodeStateAsUpdate(doc, vector)));
       } else if (this.sizeBound < OWN_TURN_BYTES) {
         this.fullState.send((frame) => conn.send(frame), false);
       } else {
@@ -526,13 +523,12 @@ export class StoryRoom implements BatchingRoom {
     };
     // A whole big story goes out a part per turn, the first in a turn of its own, not on top of
     // the story's load or a burst of other work (other stories wait behind one long stretch).
-    const whenReady = (fn: () => void) =>
-      this.options.relayBeforeStore ? fn() : this.whenDocStored(fn);
     const replyInOwnTurn = () =>
       whole && !this.fullState.warm && this.sizeBound >= OWN_TURN_BYTES
-        ? setImmediate(() => whenReady(reply))
+        ? setImmediate(reply)
         : reply();
-    whenReady(replyInOwnTurn);
+    if (this.options.relayBeforeStore) replyInOwnTurn();
+    else this.whenStored(replyInOwnTurn);
   }
 
   applyClientAwareness(conn: SyncConnection, entries: AwarenessEntry[]): void {
@@ -599,29 +595,6 @@ export class StoryRoom implements BatchingRoom {
     else this.storedWaiters.push(fn);
   }
 
-  /**
-   * Calls `fn` as soon as the document itself holds nothing unstored: no batch is being written
-   * and nothing queued has been applied to it. Unlike whenStored, updates may be queued, so a
-   * story typed into without pause (each commit overlapping the next updates, as with
-   * PostgreSQL under load) still gets here after every commit and joiners are not starved.
-   * `fn` must read `this.ydoc`, not `this.doc` (which applies the queue).
-   */
-  private whenDocStored(fn: () => void): void {
-    if (this.docHoldsOnlyStored) fn();
-    else this.docStoredWaiters.push(fn);
-  }
-
-  private get docHoldsOnlyStored(): boolean {
-    return !this.writing && this.applyFrom === 0;
-  }
-
-  private docStored(): void {
-    if (this.docStoredWaiters.length === 0 || !this.docHoldsOnlyStored) return;
-    const waiters = this.docStoredWaiters;
-    this.docStoredWaiters = [];
-    for (const fn of waiters) fn();
-  }
-
   whenStoredAsync(): Promise<void> {
     return new Promise((resolve) => this.whenStored(resolve));
   }
@@ -673,7 +646,6 @@ export class StoryRoom implements BatchingRoom {
     this.storedThrough = range.lastSeq;
     this.updatesSinceSnapshot += batch.length;
     this.relay(batch, inFlight.ackVector);
-    this.docStored();
     this.cluster?.stored(
       batch.map((w) => w.update),
       range,
@@ -699,7 +671,6 @@ export class StoryRoom implements BatchingRoom {
     const waiters = this.storedWaiters;
     this.storedWaiters = [];
     for (const fn of waiters) fn();
-    this.docStored();
   }
 
   private relayUpdate(write: PendingWrite): void {
@@ -728,7 +699,6 @@ export class StoryRoom implements BatchingRoom {
       'storing updates failed; dropping story from memory',
     );
     this.storedWaiters = [];
-    this.docStoredWaiters = [];
     for (const conn of this.connections)
       conn.close(CloseCode.storageUnavailable, 'storage unavailable');
     this.options.onFailed?.(this);
