@@ -33,7 +33,10 @@ export class StateChunker {
   /** @param {Y.Doc} doc */
   constructor(doc) {
     this.doc = doc;
-    this.target = Y.decodeStateVector(Y.encodeStateVector(doc));
+    const { store } = doc;
+    this.target = new Map(
+      [...store.clients.keys()].map((client) => [client, Y.getState(store, client)]),
+    );
     this.written = new Map();
   }
 
@@ -70,13 +73,7 @@ export class StateChunker {
 
   /** The last part: what was added since construction, and the delete set. */
   finish() {
-    const vector = encoding.createEncoder();
-    encoding.writeVarUint(vector, this.target.size);
-    for (const [client, clock] of this.target) {
-      encoding.writeVarUint(vector, client);
-      encoding.writeVarUint(vector, clock);
-    }
-    return Y.encodeStateAsUpdate(this.doc, encoding.toUint8Array(vector));
+    return Y.encodeStateAsUpdate(this.doc, Y.encodeStateVector(this.target));
   }
 
   take(client, end, budget, picked, force = false) {

@@ -49,7 +49,7 @@ export class ServerOrigin {
 /** How long a client may take to answer our sync step 1 after it sent an update with gaps. */
 const RESYNC_ANSWER_MS = 2_000;
 
-/** A full-state reply for a story this big (bytes, upper bound) is encoded in a turn of its own. */
+/** A story this big (bytes, upper bound) gets its whole state in parts, from a turn of its own. */
 const OWN_TURN_BYTES = 64 * 1024;
 
 /** Awareness changes within this window go out together (one message per connection). */
@@ -493,6 +493,11 @@ export class StoryRoom implements BatchingRoom {
     }
   }
 
+  /** Big enough that its whole state goes out in parts, a part per turn (bound, not exact). */
+  private get big(): boolean {
+    return this.sizeBound >= OWN_TURN_BYTES;
+  }
+
   /** Answers sync step 1 once everything the reply could contain is stored. */
   replySyncStep1(conn: SyncConnection, stateVector: Uint8Array): void {
     try {
@@ -511,7 +516,7 @@ export class StoryRoom implements BatchingRoom {
       const doc = this.doc;
       if (!whole) {
         conn.send(encodeSyncStep2(Y.encodeStateAsUpdate(doc, vector)));
-      } else if (this.sizeBound < OWN_TURN_BYTES) {
+      } else if (!this.big) {
         this.fullState.send((frame) => conn.send(frame), false);
       } else {
         // Paced with every other story's catch-up frames: live edits go out in between.
@@ -524,9 +529,7 @@ export class StoryRoom implements BatchingRoom {
     // A whole big story goes out a part per turn, the first in a turn of its own, not on top of
     // the story's load or a burst of other work (other stories wait behind one long stretch).
     const replyInOwnTurn = () =>
-      whole && !this.fullState.warm && this.sizeBound >= OWN_TURN_BYTES
-        ? setImmediate(reply)
-        : reply();
+      whole && this.big && !this.fullState.warm ? setImmediate(reply) : reply();
     if (this.options.relayBeforeStore) replyInOwnTurn();
     else this.whenStored(replyInOwnTurn);
   }
