@@ -1,13 +1,12 @@
 import { readFields, storyTypes } from '@copydesk/shared';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createStory, login } from '../helpers/api';
-import { type RunningServer, startServer } from '../helpers/server';
-import { connectClient, waitFor } from '../helpers/yjs-client';
+import { leaveToDisk, typeScattered } from '../helpers/big-story';
+import { connectClient } from '../helpers/yjs-client';
 import {
+  browserSuite,
   editorText,
   fetchStory,
-  launchBrowser,
   newContext,
   SETTLE,
   screenshot,
@@ -17,46 +16,19 @@ import {
 } from './browser';
 
 describe('a big story, edited for hours, in a real browser', () => {
-  let server: RunningServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    [server, browser] = await Promise.all([
-      startServer({ env: { STORY_UNLOAD_AFTER_MS: '300' } }),
-      launchBrowser(),
-    ]);
-  }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const suite = browserSuite({ env: { STORY_UNLOAD_AFTER_MS: '300' } });
 
   it('opens whole from its snapshot parts and takes edits', async () => {
+    const { server, browser } = suite();
     const token = await login(server.baseUrl, 'ana');
     const story = await createStory(server.baseUrl, token, { headline: 'Election night live' });
     const writer = connectClient(server.wsUrl, story.id, token);
     await writer.synced();
+    storyTypes(writer.doc).synopsis.insert(0, 'Results by district.');
     // Thousands of separate insertions all over the body: a snapshot of many parts.
-    const t = storyTypes(writer.doc);
-    for (let start = 0; start < 4000; start += 500) {
-      writer.doc.transact(() => {
-        for (let i = start; i < start + 500; i++) {
-          t.body.insert((i * 7919) % (t.body.length + 1), `w${i} `);
-        }
-      });
-    }
-    t.synopsis.insert(0, 'Results by district.');
+    typeScattered(writer.doc, 4000);
     const body = readFields(writer.doc).body;
-    const check = connectClient(server.wsUrl, story.id, await login(server.baseUrl, 'ben'));
-    await check.synced();
-    await waitFor(check.doc, () => readFields(check.doc).body === body);
-    writer.destroy();
-    check.destroy();
-    const [compacted] = await Promise.all([
-      server.waitForLog((e) => e.msg === 'story compacted' && e.storyId === story.id),
-      server.waitForLog((e) => e.msg === 'story unloaded' && e.storyId === story.id),
-    ]);
+    const compacted = await leaveToDisk(server, story.id, writer);
     expect(compacted.parts).toBeGreaterThan(2);
 
     const context = await newContext(browser);

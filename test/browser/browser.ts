@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { LoginResponse, PublicUser, StoryView } from '@copydesk/shared';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { REPO_ROOT } from '../helpers/server';
+import { afterAll, beforeAll } from 'vitest';
+import { REPO_ROOT, type RunningServer, type ServerOptions, startServer } from '../helpers/server';
 
 /** Screenshots for people to look at (gitignored). */
 export const ARTIFACTS = path.join(REPO_ROOT, 'test/artifacts');
@@ -22,6 +23,26 @@ export const launchBrowser = (): Promise<Browser> => {
       '--disable-sync',
     ],
   });
+};
+
+/**
+ * A server and a Chromium for the tests of one `describe`: started before them, stopped after.
+ * Call the returned function inside a test.
+ */
+export const browserSuite = (options: ServerOptions = {}) => {
+  let started: { server: RunningServer; browser: Browser } | null = null;
+  beforeAll(async () => {
+    const [server, browser] = await Promise.all([startServer(options), launchBrowser()]);
+    started = { server, browser };
+  }, 60_000);
+  afterAll(async () => {
+    await started?.browser.close();
+    await started?.server.stop();
+  });
+  return (): { server: RunningServer; browser: Browser } => {
+    if (!started) throw new Error('the server and browser are not started yet');
+    return started;
+  };
 };
 
 export const newContext = (browser: Browser): Promise<BrowserContext> =>

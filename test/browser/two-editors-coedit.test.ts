@@ -1,11 +1,10 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { createStory, login } from '../helpers/api';
-import { type RunningServer, startServer } from '../helpers/server';
 import {
+  browserSuite,
   editorText,
   fetchStory,
-  launchBrowser,
   newContext,
   SETTLE,
   screenshot,
@@ -17,19 +16,10 @@ import {
 import { STORM_WIRE } from './storm-wire';
 
 describe('two editors in one story, in real browsers', () => {
-  let server: RunningServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-  }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const suite = browserSuite();
 
   it('lets two editors type into the synopsis and takeaway 2 at once, and converges', async () => {
+    const { server, browser } = suite();
     const anaContext = await newContext(browser);
     const benContext = await newContext(browser);
     try {
@@ -112,6 +102,7 @@ describe('two editors in one story, in real browsers', () => {
   }, 120_000);
 
   it('reorders, adds and deletes takeaways live, and undoes only your own edits', async () => {
+    const { server, browser } = suite();
     const anaToken = await login(server.baseUrl, 'ana');
     const story = await createStory(server.baseUrl, anaToken, { wire: STORM_WIRE });
     const anaContext = await newContext(browser);

@@ -1,11 +1,9 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createStory, login } from '../helpers/api';
-import { type RunningServer, startServer } from '../helpers/server';
 import {
+  browserSuite,
   editorText,
   fetchStory,
-  launchBrowser,
   newContext,
   SETTLE,
   screenshot,
@@ -16,19 +14,10 @@ import {
 import { STORM_WIRE } from './storm-wire';
 
 describe('a viewer in the story editor', () => {
-  let server: RunningServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-  }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const suite = browserSuite();
 
   it('keeps a viewer read-only: typing changes nothing locally or on the server', async () => {
+    const { server, browser } = suite();
     const anaToken = await login(server.baseUrl, 'ana');
     const story = await createStory(server.baseUrl, anaToken, { wire: STORM_WIRE });
     const vicContext = await newContext(browser);

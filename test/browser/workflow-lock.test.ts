@@ -1,11 +1,9 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createStory, login } from '../helpers/api';
-import { type RunningServer, startServer } from '../helpers/server';
 import {
+  browserSuite,
   editorText,
   fetchStory,
-  launchBrowser,
   newContext,
   SETTLE,
   screenshot,
@@ -16,19 +14,10 @@ import {
 import { STORM_WIRE } from './storm-wire';
 
 describe('the review workflow in the editor', () => {
-  let server: RunningServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-  }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const suite = browserSuite();
 
   it('locks the fields for the editor once a chief approves, and unlocks them on reopen', async () => {
+    const { server, browser } = suite();
     const story = await createStory(server.baseUrl, await login(server.baseUrl, 'ana'), {
       wire: STORM_WIRE,
     });

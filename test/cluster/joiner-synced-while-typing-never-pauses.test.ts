@@ -1,6 +1,7 @@
 import { readFields, storyTypes } from '@copydesk/shared';
 import { describe, expect, it } from 'vitest';
 import { createStory, login } from '../helpers/api';
+import { typeScattered } from '../helpers/big-story';
 import { clusterForSuite } from '../helpers/cluster';
 import { connectClient, countSyncFrames, waitFor } from '../helpers/yjs-client';
 
@@ -25,13 +26,7 @@ describe('a joiner of a story typed into without pause', () => {
     await typist.synced();
     const body = storyTypes(typist.doc).body;
     // A big story first (its whole state goes out in parts, each waiting for a stored moment).
-    for (let start = 0; start < 4000; start += 500) {
-      typist.doc.transact(() => {
-        for (let i = start; i < start + 500; i++)
-          body.insert((i * 7919) % (body.length + 1), `w${i} `);
-      });
-    }
-
+    typeScattered(typist.doc, 4000);
     let typing = true;
     let typed = 0;
     // Bounded, so a joiner never answered while the typing goes on fails, not hangs.

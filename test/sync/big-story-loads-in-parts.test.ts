@@ -2,20 +2,9 @@ import { readFields, storyTypes } from '@copydesk/shared';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createStory, getStory, login } from '../helpers/api';
+import { leaveToDisk, typeScattered } from '../helpers/big-story';
 import { type RunningServer, startServer } from '../helpers/server';
 import { connectClient, countSyncFrames, waitFor, type YClient } from '../helpers/yjs-client';
-
-/** Words typed all over the body: thousands of Yjs structs, like a story edited for hours. */
-const typeScattered = (client: YClient, words: number): void => {
-  const body = storyTypes(client.doc).body;
-  for (let start = 0; start < words; start += 500) {
-    client.doc.transact(() => {
-      for (let i = start; i < Math.min(words, start + 500); i++) {
-        body.insert((i * 7919) % (body.length + 1), `w${i} `);
-      }
-    });
-  }
-};
 
 describe('a big story', () => {
   const servers: RunningServer[] = [];
@@ -30,17 +19,9 @@ describe('a big story', () => {
     const story = await createStory(first.baseUrl, token, { headline: 'Long day' });
     const writer = connectClient(first.wsUrl, story.id, token);
     await writer.synced();
-    typeScattered(writer, 6000);
+    typeScattered(writer.doc, 6000);
     const text = readFields(writer.doc).body;
-    const check = connectClient(first.wsUrl, story.id, await login(first.baseUrl, 'ben'));
-    await check.synced();
-    await waitFor(check.doc, () => readFields(check.doc).body === text);
-    writer.destroy();
-    check.destroy();
-    const [compacted] = await Promise.all([
-      first.waitForLog((e) => e.msg === 'story compacted' && e.storyId === story.id),
-      first.waitForLog((e) => e.msg === 'story unloaded' && e.storyId === story.id),
-    ]);
+    const compacted = await leaveToDisk(first, story.id, writer);
     expect(compacted.parts).toBeGreaterThan(3);
     const db = new Database(`${first.dataDir}/copydesk.sqlite`, { readonly: true });
     const stored = db
@@ -94,7 +75,7 @@ describe('a big story', () => {
     const story = await createStory(server.baseUrl, token, { headline: 'Live' });
     const writer = connectClient(server.wsUrl, story.id, token);
     await writer.synced();
-    typeScattered(writer, 6000);
+    typeScattered(writer.doc, 6000);
     const body = storyTypes(writer.doc).body;
     const crowd = Array.from({ length: 4 }, () => connectClient(server.wsUrl, story.id, token));
     const frames = crowd.map(countSyncFrames);
