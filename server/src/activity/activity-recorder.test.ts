@@ -5,7 +5,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../logger';
 import { SqliteStorage } from '../storage/sqlite-storage';
 import type { AppendedRange } from '../storage/storage';
-import { addFixtureAccount, addTypedStory } from '../storage/test-fixtures';
+import {
+  addFixtureAccount,
+  addSecondFixtureAccount,
+  addTypedStory,
+} from '../storage/test-fixtures';
 import { ActivityRecorder, type ActivityRecorderOptions } from './activity-recorder';
 
 /** Real SQLite storage; the recorder reads the log the way it does in the server. */
@@ -46,6 +50,35 @@ describe('ActivityRecorder working copies', () => {
     expect(r.workingCopies).toBe(1);
     const feed = await r.storyActivity('st_idle', null, 10);
     expect(feed.entries.length).toBeGreaterThan(0);
+  });
+});
+
+describe('ActivityRecorder rounds', () => {
+  it('lets other work run between the runs of a long round, and records every word', async () => {
+    await addSecondFixtureAccount(storage);
+    const story = await addTypedStory(storage, 'st_two_typists', 'start ');
+    const r = recorder({ sliceMs: 0 });
+    await r.flush('st_two_typists');
+    // Two people typing in turn: 200 runs of one update each.
+    for (let i = 0; i < 200; i++) await story.append(`w${i} `, i % 2 === 0 ? 'u_ana' : 'u_ben');
+    let turns = 0;
+    let counting = true;
+    const tick = () => {
+      turns++;
+      if (counting) setImmediate(tick);
+    };
+    setImmediate(tick);
+    await r.flush('st_two_typists');
+    counting = false;
+    // Applied in one go, the round would take one turn.
+    expect(turns).toBeGreaterThanOrEqual(200);
+    const entries = (await r.storyActivity('st_two_typists', null, 50)).entries;
+    const added = (userId: string) =>
+      entries
+        .filter((e) => e.field === 'body' && e.userId === userId)
+        .reduce((sum, e) => sum + e.wordsAdded, 0);
+    expect(added('u_ana')).toBe(100);
+    expect(added('u_ben')).toBe(100);
   });
 });
 

@@ -23,6 +23,17 @@ export const addFixtureAccount = (storage: Storage) =>
     passwordHash: 'x',
   });
 
+/** A second account, for logs written by two people. */
+export const addSecondFixtureAccount = (storage: Storage) =>
+  storage.createAccount({
+    id: 'u_ben',
+    username: 'ben',
+    displayName: 'Ben',
+    role: 'editor',
+    color: '#654321',
+    passwordHash: 'x',
+  });
+
 const fixtureStory = (id: string, at: number): StoryRecord => ({
   id,
   headline: id,
@@ -46,12 +57,15 @@ export const addFixtureStories = async (storage: Storage, ids: string[]): Promis
  */
 export const addTypedStory = async (storage: Storage, id: string, first: string) => {
   const doc = new Y.Doc();
-  const typed = (text: string): LoggedUpdate => {
+  const typed = (text: string, userId: string): LoggedUpdate => {
     const before = Y.encodeStateVector(doc);
     const body = storyTypes(doc).body;
     body.insert(body.length, text);
-    return { userId: FIXTURE_USER, at: Date.now(), update: Y.encodeStateAsUpdate(doc, before) };
+    return { userId, at: Date.now(), update: Y.encodeStateAsUpdate(doc, before) };
   };
-  await storage.createStory(fixtureStory(id, Date.now()), typed(first));
-  return { append: (text: string) => storage.appendUpdates(id, [typed(text)], id) };
+  await storage.createStory(fixtureStory(id, Date.now()), typed(first, FIXTURE_USER));
+  return {
+    append: (text: string, userId = FIXTURE_USER) =>
+      storage.appendUpdates(id, [typed(text, userId)], id),
+  };
 };
