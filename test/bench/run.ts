@@ -87,7 +87,10 @@ print(
 
 fs.mkdirSync(opts.outDir, { recursive: true });
 if (opts.profileDir) fs.mkdirSync(opts.profileDir, { recursive: true });
-const pool = await WorkerPool.start(opts.workers);
+const pool = await WorkerPool.start(
+  opts.workers,
+  opts.profileDir ? path.join(opts.profileDir, 'clients') : null,
+);
 const ctx: BenchContext = { opts, pool, log };
 const results: Results = { fanout: [], trace: [], coldjoin: [], memory: [], durability: [] };
 

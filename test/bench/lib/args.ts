@@ -22,7 +22,8 @@ export const USAGE = `npm run bench -- [options]
   --mem-conns N       memory: extra idle connections, in two halves (default 2000; quick 50)
   --workers N         client worker processes (default 2)
   --out DIR           where the JSON results go (default the OS temp dir)
-  --profile DIR       V8 CPU profile of each server over each measuring window, into DIR
+  --profile DIR       V8 CPU profile of each server over each measuring window, into DIR,
+                      and of each client process over the whole run, into DIR/clients
   --copydesk-dir DIR  benchmark the Copydesk server of another checkout (default: this one)
   --reuse-servers     one server process per kind for the whole run (fast; for the smoke
                       test only: CPU and RSS figures then mix scenarios)

@@ -40,9 +40,11 @@ export class ClientWorker {
     return this.child.pid ?? -1;
   }
 
-  static start(): Promise<ClientWorker> {
+  /** `profileDir`: a V8 CPU profile of the whole process, written there when it exits. */
+  static start(profileDir: string | null = null): Promise<ClientWorker> {
+    const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
     const child = fork(WORKER, [], {
-      execArgv: ['--import', 'tsx'],
+      execArgv: ['--import', 'tsx', ...profile],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     const worker = new ClientWorker(child);
@@ -87,8 +89,10 @@ export class WorkerPool {
     readonly probe: ClientWorker,
   ) {}
 
-  static async start(count: number): Promise<WorkerPool> {
-    const all = await Promise.all(Array.from({ length: count + 1 }, () => ClientWorker.start()));
+  static async start(count: number, profileDir: string | null = null): Promise<WorkerPool> {
+    const all = await Promise.all(
+      Array.from({ length: count + 1 }, () => ClientWorker.start(profileDir)),
+    );
     const probe = all.pop() as ClientWorker;
     return new WorkerPool(all, probe);
   }
