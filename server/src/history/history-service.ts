@@ -351,7 +351,8 @@ export class HistoryService {
   /** Waits until the loaded room (if any) has stored everything it holds. */
   private async flushRoom(storyId: string): Promise<void> {
     const room = this.registry.loaded(storyId);
-    if (room) await room.whenStoredAsync();
+    // A room whose store failed is dropped and reloaded: the version reads storage instead.
+    if (room) await room.whenStoredAsync().catch(() => undefined);
   }
 
   /**

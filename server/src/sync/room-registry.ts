@@ -168,7 +168,14 @@ export class RoomRegistry {
 
   private async unload(room: StoryRoom): Promise<void> {
     this.unloadTimers.delete(room.id);
-    await room.whenStoredAsync();
+    // Failed: the room was dropped already (onFailed), nothing to unload.
+    if (
+      !(await room.whenStoredAsync().then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
     if (room.holders > 0 || this.rooms.get(room.id) === undefined) return;
     if (room.updatesSinceSnapshot > 0) this.compact(room);
     this.rooms.delete(room.id);
@@ -189,7 +196,8 @@ export class RoomRegistry {
   /** Waits for every loaded story to store what it holds (graceful shutdown). */
   async flushAll(): Promise<void> {
     const rooms = await this.loadedRooms();
-    await Promise.all(rooms.map((r) => r.whenStoredAsync()));
+    // A room whose store fails is dropped; its edits are with its clients (they resend them).
+    await Promise.all(rooms.map((r) => r.whenStoredAsync().catch(() => undefined)));
   }
 
   close(): void {

@@ -3,6 +3,7 @@ import {
   type AwarenessState,
   CloseCode,
   canEditStory,
+  ErrorCode,
   type PublicUser,
   type StoryStatus,
   UPDATE_BOUNDS,
@@ -11,6 +12,7 @@ import { Awareness, applyAwarenessUpdate, removeAwarenessStates } from 'y-protoc
 import * as Y from 'yjs';
 import type { DocBus } from '../cluster/doc-bus';
 import { type ClusterStats, RoomCluster } from '../cluster/room-cluster';
+import { HttpError } from '../errors';
 import { yieldToEventLoop } from '../event-loop';
 import type { Logger } from '../logger';
 import type { AppendedRange, Storage } from '../storage/storage';
@@ -40,6 +42,9 @@ import {
   validateUpdate,
 } from './update-validator';
 import type { BatchingRoom, RoomBatch, WriteScheduler } from './write-scheduler';
+
+const storyUnavailable = () =>
+  new HttpError(503, ErrorCode.unavailable, 'This story could not be stored; try again shortly.');
 
 /** An edit made by the server itself (e.g. a restore), attributed to an account. */
 export class ServerOrigin {
@@ -138,6 +143,8 @@ export class StoryRoom implements BatchingRoom {
   /** The last log position this room loaded or stored. */
   private storedThrough = 0;
   private storedWaiters: (() => void)[] = [];
+  /** whenStoredAsync's rejections, for when storing fails before it resolves. */
+  private readonly failureWaiters = new Set<(err: Error) => void>();
   private readonly clientOwners = new Map<number, SyncConnection>();
   /** An upper bound of the encoded document size; recomputed exactly when near the limit. */
   private sizeBound = 0;
@@ -598,8 +605,21 @@ export class StoryRoom implements BatchingRoom {
     else this.storedWaiters.push(fn);
   }
 
+  /**
+   * Resolves once nothing is unstored; rejects (503) if storing fails first. The room then holds
+   * edits that are not stored and must never be read, and its sync waiters are dropped (see
+   * `fail`): a promise that merely never settled hung HTTP views and, behind it, every version
+   * the history queues after it.
+   */
   whenStoredAsync(): Promise<void> {
-    return new Promise((resolve) => this.whenStored(resolve));
+    if (this.failed) return Promise.reject(storyUnavailable());
+    return new Promise((resolve, reject) => {
+      this.failureWaiters.add(reject);
+      this.whenStored(() => {
+        this.failureWaiters.delete(reject);
+        resolve();
+      });
+    });
   }
 
   /** `inDoc`: the document holds it already (else it is applied at the next materialize). */
@@ -702,6 +722,8 @@ export class StoryRoom implements BatchingRoom {
       'storing updates failed; dropping story from memory',
     );
     this.storedWaiters = [];
+    for (const reject of this.failureWaiters) reject(storyUnavailable());
+    this.failureWaiters.clear();
     for (const conn of this.connections)
       conn.close(CloseCode.storageUnavailable, 'storage unavailable');
     this.options.onFailed?.(this);
