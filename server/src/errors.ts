@@ -18,3 +18,5 @@ export const forbidden = (message = 'Your role does not allow this.') =>
   new HttpError(403, ErrorCode.forbidden, message);
 export const notFound = (message = 'Not found.') => new HttpError(404, ErrorCode.notFound, message);
 export const tooLarge = (message: string) => new HttpError(413, ErrorCode.tooLarge, message);
+export const serviceUnavailable = (message: string) =>
+  new HttpError(503, ErrorCode.unavailable, message);

@@ -1,7 +1,7 @@
 import { ErrorCode, isStoryId } from '@copydesk/shared';
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import type { TokenService } from '../auth/tokens';
-import { HttpError, notFound } from '../errors';
+import { HttpError, notFound, serviceUnavailable } from '../errors';
 import { authenticate } from '../http/authenticate';
 import type { Storage } from '../storage/storage';
 
@@ -26,7 +26,7 @@ export const checkStoryIdParam = (router: Router): void => {
 };
 
 export const unavailable = (what: string): HttpError =>
-  new HttpError(503, ErrorCode.unavailable, `This storage does not support ${what} yet.`);
+  serviceUnavailable(`This storage does not support ${what} yet.`);
 
 /** Milliseconds from an ISO date or a number of ms since the epoch; null when absent. */
 export const parseTime = (value: unknown, name: string): number | null => {

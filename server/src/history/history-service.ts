@@ -23,7 +23,7 @@ import {
   type VersionStoryView,
   type VersionSummary,
 } from '@copydesk/shared';
-import { HttpError, notFound } from '../errors';
+import { HttpError, notFound, serviceUnavailable } from '../errors';
 import { yieldToEventLoop } from '../event-loop';
 import type { Logger } from '../logger';
 import type {
@@ -230,11 +230,7 @@ export class HistoryService {
   private store(): HistoryStore {
     const store = this.storage.history;
     if (!store) {
-      throw new HttpError(
-        503,
-        ErrorCode.unavailable,
-        'This storage does not keep version history.',
-      );
+      throw serviceUnavailable('This storage does not keep version history.');
     }
     return store;
   }

@@ -168,14 +168,11 @@ export class RoomRegistry {
 
   private async unload(room: StoryRoom): Promise<void> {
     this.unloadTimers.delete(room.id);
-    // Failed: the room was dropped already (onFailed), nothing to unload.
-    if (
-      !(await room.whenStoredAsync().then(
-        () => true,
-        () => false,
-      ))
-    )
-      return;
+    try {
+      await room.whenStoredAsync();
+    } catch {
+      return; // storing failed: the room was dropped already (onFailed)
+    }
     if (room.holders > 0 || this.rooms.get(room.id) === undefined) return;
     if (room.updatesSinceSnapshot > 0) this.compact(room);
     this.rooms.delete(room.id);

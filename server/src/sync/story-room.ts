@@ -3,7 +3,6 @@ import {
   type AwarenessState,
   CloseCode,
   canEditStory,
-  ErrorCode,
   type PublicUser,
   type StoryStatus,
   UPDATE_BOUNDS,
@@ -12,7 +11,7 @@ import { Awareness, applyAwarenessUpdate, removeAwarenessStates } from 'y-protoc
 import * as Y from 'yjs';
 import type { DocBus } from '../cluster/doc-bus';
 import { type ClusterStats, RoomCluster } from '../cluster/room-cluster';
-import { HttpError } from '../errors';
+import { serviceUnavailable } from '../errors';
 import { yieldToEventLoop } from '../event-loop';
 import type { Logger } from '../logger';
 import type { AppendedRange, Storage } from '../storage/storage';
@@ -44,7 +43,7 @@ import {
 import type { BatchingRoom, RoomBatch, WriteScheduler } from './write-scheduler';
 
 const storyUnavailable = () =>
-  new HttpError(503, ErrorCode.unavailable, 'This story could not be stored; try again shortly.');
+  serviceUnavailable('This story could not be stored; try again shortly.');
 
 /** An edit made by the server itself (e.g. a restore), attributed to an account. */
 export class ServerOrigin {
