@@ -1,32 +1,28 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../logger';
-import { SqliteStorage } from '../storage/sqlite-storage';
+import type { SqliteStorage } from '../storage/sqlite-storage';
 import type { AppendedRange } from '../storage/storage';
 import {
   addFixtureAccount,
-  addSecondFixtureAccount,
   addTypedStory,
+  FIXTURE_OTHER_USER,
+  FIXTURE_USER,
+  openFixtureStorage,
 } from '../storage/test-fixtures';
+import { countTurns } from '../turn-counter';
 import { ActivityRecorder, type ActivityRecorderOptions } from './activity-recorder';
 
 /** Real SQLite storage; the recorder reads the log the way it does in the server. */
-let dir: string;
 let storage: SqliteStorage;
+let removeStorage: () => Promise<void>;
 const recorders: ActivityRecorder[] = [];
 
 beforeEach(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'copydesk-activity-'));
-  storage = new SqliteStorage({ file: path.join(dir, 'db.sqlite') });
-  await storage.migrate();
-  await addFixtureAccount(storage);
+  ({ storage, remove: removeStorage } = await openFixtureStorage('activity'));
 });
 afterEach(async () => {
   for (const r of recorders.splice(0)) await r.close();
-  await storage.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await removeStorage();
 });
 
 const recorder = (options: Omit<ActivityRecorderOptions, 'storage' | 'logger'>) => {
@@ -55,30 +51,25 @@ describe('ActivityRecorder working copies', () => {
 
 describe('ActivityRecorder rounds', () => {
   it('lets other work run between the runs of a long round, and records every word', async () => {
-    await addSecondFixtureAccount(storage);
+    await addFixtureAccount(storage, FIXTURE_OTHER_USER);
     const story = await addTypedStory(storage, 'st_two_typists', 'start ');
     const r = recorder({ sliceMs: 0 });
     await r.flush('st_two_typists');
     // Two people typing in turn: 200 runs of one update each.
-    for (let i = 0; i < 200; i++) await story.append(`w${i} `, i % 2 === 0 ? 'u_ana' : 'u_ben');
-    let turns = 0;
-    let counting = true;
-    const tick = () => {
-      turns++;
-      if (counting) setImmediate(tick);
-    };
-    setImmediate(tick);
+    for (let i = 0; i < 200; i++) {
+      await story.append(`w${i} `, i % 2 === 0 ? FIXTURE_USER : FIXTURE_OTHER_USER);
+    }
+    const turns = countTurns();
     await r.flush('st_two_typists');
-    counting = false;
     // Applied in one go, the round would take one turn.
-    expect(turns).toBeGreaterThanOrEqual(200);
+    expect(turns.stop()).toBeGreaterThanOrEqual(200);
     const entries = (await r.storyActivity('st_two_typists', null, 50)).entries;
     const added = (userId: string) =>
       entries
         .filter((e) => e.field === 'body' && e.userId === userId)
         .reduce((sum, e) => sum + e.wordsAdded, 0);
-    expect(added('u_ana')).toBe(100);
-    expect(added('u_ben')).toBe(100);
+    expect(added(FIXTURE_USER)).toBe(100);
+    expect(added(FIXTURE_OTHER_USER)).toBe(100);
   });
 });
 

@@ -1,14 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { storyTypes } from '@copydesk/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { createLogger } from '../logger';
-import { SqliteStorage } from '../storage/sqlite-storage';
+import type { SqliteStorage } from '../storage/sqlite-storage';
 import type { LoggedUpdate } from '../storage/storage';
-import { addFixtureAccount, addTypedStory, FIXTURE_USER } from '../storage/test-fixtures';
+import { addTypedStory, FIXTURE_USER, openFixtureStorage } from '../storage/test-fixtures';
 import { RedisDocBus } from './doc-bus';
 import { type ClusteredRoom, type ClusterStats, RoomCluster } from './room-cluster';
 
@@ -60,8 +57,8 @@ const edit = (base: Uint8Array, field: 'synopsis' | 'body', text: string): Logge
   return { userId: FIXTURE_USER, at: Date.now(), update: Y.encodeStateAsUpdate(doc, before) };
 };
 
-let dir: string;
 let storage: SqliteStorage;
+let removeStorage: () => Promise<void>;
 let busA: RedisDocBus;
 let busB: RedisDocBus;
 let room: DocRoom;
@@ -70,10 +67,7 @@ let stats: ClusterStats;
 let created: Uint8Array;
 
 beforeEach(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'copydesk-cluster-'));
-  storage = new SqliteStorage({ file: path.join(dir, 'db.sqlite') });
-  await storage.migrate();
-  await addFixtureAccount(storage);
+  ({ storage, remove: removeStorage } = await openFixtureStorage('cluster'));
   await addTypedStory(storage, STORY, 'Created. ');
   const keyPrefix = `cdtest:${randomBytes(4).toString('hex')}:`;
   busA = new RedisDocBus('a', { url: REDIS_URL, keyPrefix, logger });
@@ -94,8 +88,7 @@ beforeEach(async () => {
 afterEach(async () => {
   cluster.close();
   await Promise.all([busA.close(), busB.close()]);
-  await storage.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await removeStorage();
 });
 
 /** What instance A does after storing a batch: publish it with the rows it follows. */

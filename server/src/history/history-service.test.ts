@@ -1,13 +1,9 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../logger';
-import { SqliteStorage } from '../storage/sqlite-storage';
 import type { Storage } from '../storage/storage';
-import { addFixtureAccount, addTypedStory } from '../storage/test-fixtures';
-import { Compactor } from '../sync/compactor';
-import { RoomRegistry } from '../sync/room-registry';
+import { addTypedStory, openFixtureStorage } from '../storage/test-fixtures';
+import { fixtureRegistry } from '../sync/test-fixtures';
+import { countTurns } from '../turn-counter';
 import { HistoryService } from './history-service';
 import { StorageFeed } from './storage-feed';
 
@@ -17,46 +13,32 @@ import { StorageFeed } from './storage-feed';
  * their steps: each step rebuilds or compares a whole story, and keystrokes wait behind it.
  */
 describe('HistoryService background versions', () => {
-  let dir: string;
-  let storage: SqliteStorage;
   /** The storage as the server uses it: history hears of every append. */
   let observed: Storage;
   let history: HistoryService;
-  let compactor: Compactor;
+  let cleanup: () => Promise<void>;
 
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'copydesk-history-'));
-    const logger = createLogger('silent');
+    const fixture = await openFixtureStorage('history');
     const feed = new StorageFeed();
-    storage = new SqliteStorage({ file: path.join(dir, 'copydesk.sqlite') });
-    await storage.migrate();
-    await addFixtureAccount(storage);
-    observed = feed.observe(storage);
-    compactor = new Compactor({ storage: observed, logger });
-    const registry = new RoomRegistry({
-      storage: observed,
-      logger,
-      compactor,
-      unloadAfterMs: 1_000,
-      compactEveryUpdates: 10_000,
-    });
+    observed = feed.observe(fixture.storage);
+    const rooms = fixtureRegistry(observed);
     // Every 20th stored update cuts a version at once.
     history = new HistoryService({
       storage: observed,
-      registry,
-      logger,
+      registry: rooms.registry,
+      logger: createLogger('silent'),
       feed,
       maxUpdatesPerVersion: 20,
       minCutGapMs: 0,
     });
+    cleanup = async () => {
+      await history.close();
+      await rooms.close();
+      await fixture.remove();
+    };
   });
-
-  afterEach(async () => {
-    await history.close();
-    await compactor.close();
-    await storage.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => cleanup());
 
   it('makes versions of many stories one step per turn, and makes every one', async () => {
     const stories = 12;
@@ -71,19 +53,12 @@ describe('HistoryService background versions', () => {
     for (let i = 0; i < 20; i++) {
       for (const typist of typists) await typist.append(` word${i}`);
     }
-    let turns = 0;
-    let counting = true;
-    const tick = () => {
-      turns++;
-      if (counting) setImmediate(tick);
-    };
-    setImmediate(tick);
+    const turns = countTurns();
     await history.idle();
-    counting = false;
 
     expect(made.sort()).toEqual(Array.from({ length: stories }, (_, s) => `story-${s}`).sort());
     // At least the five turns between the steps of each version, one version after another;
     // made together in one stretch, twelve versions take a turn or two.
-    expect(turns).toBeGreaterThanOrEqual(stories * 5);
+    expect(turns.stop()).toBeGreaterThanOrEqual(stories * 5);
   });
 });

@@ -1,11 +1,16 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { storyTypes } from '@copydesk/shared';
 import * as Y from 'yjs';
+import { SqliteStorage } from './sqlite-storage';
 import type { LoggedUpdate, Storage, StoryRecord } from './storage';
 
 /** Shared by storage-level unit tests: a demo account and bare stories in a real storage. */
 
 export const FIXTURE_T0 = 1_700_000_000_000;
 export const FIXTURE_USER = 'u_ana';
+export const FIXTURE_OTHER_USER = 'u_ben';
 
 export const loggedText = (text: string, at = FIXTURE_T0): LoggedUpdate => ({
   userId: FIXTURE_USER,
@@ -13,26 +18,29 @@ export const loggedText = (text: string, at = FIXTURE_T0): LoggedUpdate => ({
   update: new TextEncoder().encode(text),
 });
 
-export const addFixtureAccount = (storage: Storage) =>
-  storage.createAccount({
-    id: FIXTURE_USER,
-    username: 'ana',
-    displayName: 'Ana',
-    role: 'editor',
-    color: '#123456',
-    passwordHash: 'x',
-  });
+const FIXTURE_ACCOUNTS = {
+  u_ana: { username: 'ana', displayName: 'Ana', color: '#123456' },
+  u_ben: { username: 'ben', displayName: 'Ben', color: '#654321' },
+} as const;
 
-/** A second account, for logs written by two people. */
-export const addSecondFixtureAccount = (storage: Storage) =>
-  storage.createAccount({
-    id: 'u_ben',
-    username: 'ben',
-    displayName: 'Ben',
-    role: 'editor',
-    color: '#654321',
-    passwordHash: 'x',
-  });
+/** Ana (FIXTURE_USER) by default; Ben (FIXTURE_OTHER_USER) for logs written by two people. */
+export const addFixtureAccount = (
+  storage: Storage,
+  id: keyof typeof FIXTURE_ACCOUNTS = FIXTURE_USER,
+) => storage.createAccount({ id, ...FIXTURE_ACCOUNTS[id], role: 'editor', passwordHash: 'x' });
+
+/** A fresh SQLite file in its own temp folder, migrated, with Ana; `remove` closes and deletes it. */
+export const openFixtureStorage = async (name: string) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `copydesk-${name}-`));
+  const storage = new SqliteStorage({ file: path.join(dir, 'copydesk.sqlite') });
+  await storage.migrate();
+  await addFixtureAccount(storage);
+  const remove = async () => {
+    await storage.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  return { storage, remove };
+};
 
 const fixtureStory = (id: string, at: number): StoryRecord => ({
   id,

@@ -1,13 +1,9 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { storyTypes } from '@copydesk/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../logger';
-import { SqliteStorage } from '../storage/sqlite-storage';
-import { addFixtureAccount, addTypedStory, FIXTURE_USER } from '../storage/test-fixtures';
-import { Compactor } from './compactor';
-import { RoomRegistry } from './room-registry';
+import type { SqliteStorage } from '../storage/sqlite-storage';
+import { addTypedStory, FIXTURE_USER, openFixtureStorage } from '../storage/test-fixtures';
+import type { RoomRegistry } from './room-registry';
+import { fixtureRegistry } from './test-fixtures';
 
 /**
  * Whoever waits for a story to be stored (an HTTP view, a history version, shutdown) is told
@@ -15,33 +11,22 @@ import { RoomRegistry } from './room-registry';
  * and is dropped, so nothing may read it.
  */
 describe('StoryRoom when storing fails', () => {
-  let dir: string;
   let storage: SqliteStorage;
-  let compactor: Compactor;
   let registry: RoomRegistry;
+  let cleanup: () => Promise<void>;
 
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'copydesk-room-'));
-    storage = new SqliteStorage({ file: path.join(dir, 'copydesk.sqlite') });
-    await storage.migrate();
-    await addFixtureAccount(storage);
+    const fixture = await openFixtureStorage('room');
+    storage = fixture.storage;
     await addTypedStory(storage, 'st_fails', 'first ');
-    const logger = createLogger('silent');
-    compactor = new Compactor({ storage, logger });
-    registry = new RoomRegistry({
-      storage,
-      logger,
-      compactor,
-      unloadAfterMs: 60_000,
-      compactEveryUpdates: 10_000,
-    });
+    const rooms = fixtureRegistry(storage);
+    registry = rooms.registry;
+    cleanup = async () => {
+      await rooms.close();
+      await fixture.remove();
+    };
   });
-  afterEach(async () => {
-    registry.close();
-    await compactor.close();
-    await storage.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => cleanup());
 
   it('rejects the waiters with 503, now and after, and the registry drops the room', async () => {
     const room = await registry.acquire('st_fails');
