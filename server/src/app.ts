@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CloseCode, DEFAULT_LIMITS, userRoom } from '@copydesk/shared';
-import { ActivityRecorder, activityRouter } from './activity';
+import { ActivityRecorder, activityRouter, WorkerTrackerEngine } from './activity';
 import { seedDemoAccounts } from './auth/accounts';
 import { LoginLimiter } from './auth/login-limiter';
 import { TokenService } from './auth/tokens';
@@ -37,6 +37,8 @@ export interface CopydeskOptions {
   compactEveryUpdates?: number;
   /** ACTIVITY_IDLE_MS: see ActivityRecorderOptions.idleMs. */
   activityIdleMs?: number;
+  /** ACTIVITY_WORKER: apply edits for the activity feed in a worker thread (default true). */
+  activityWorker?: boolean;
   storage?: Storage;
   security?: SecurityOptions;
   /** Presence, desk events and cross-instance Yjs go through Redis when set. */
@@ -132,6 +134,7 @@ export const startCopydesk = async (options: CopydeskOptions): Promise<Copydesk>
   const activity = new ActivityRecorder({
     storage,
     logger,
+    ...(options.activityWorker === false ? {} : { engine: new WorkerTrackerEngine({ logger }) }),
     ...(options.activityIdleMs === undefined ? {} : { idleMs: options.activityIdleMs }),
   });
   feed.subscribe(activity);

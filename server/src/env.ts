@@ -21,6 +21,8 @@ const EnvSchema = z
     COMPACT_EVERY_UPDATES: z.coerce.number().int().min(10).default(2_000),
     /** The activity feed drops a story's working copy after this long without edits. */
     ACTIVITY_IDLE_MS: int(100, 300_000),
+    /** 1: the activity feed applies edits in a worker thread; 0: in the server's own loop. */
+    ACTIVITY_WORKER: z.enum(['0', '1']).default('1'),
     CLIENT_DIST: z.string().optional(),
 
     // Redis: presence, desk events and Yjs updates across instances (docs/ARCHITECTURE.md).

@@ -47,6 +47,7 @@ const copydesk = await startCopydesk({
   unloadAfterMs: env.STORY_UNLOAD_AFTER_MS,
   compactEveryUpdates: env.COMPACT_EVERY_UPDATES,
   activityIdleMs: env.ACTIVITY_IDLE_MS,
+  activityWorker: env.ACTIVITY_WORKER === '1',
   security: {
     tokenTtlSeconds: env.TOKEN_TTL_SECONDS,
     sessionMaxSeconds: env.SESSION_MAX_SECONDS,

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CloseCode, DEFAULT_LIMITS } from '@copydesk/shared';
 import express from 'express';
-import { ActivityRecorder, activityRouter } from '../../server/src/activity';
+import { ActivityRecorder, activityRouter, WorkerTrackerEngine } from '../../server/src/activity';
 import { seedDemoAccounts } from '../../server/src/auth/accounts';
 import { LoginLimiter } from '../../server/src/auth/login-limiter';
 import { TokenService } from '../../server/src/auth/tokens';
@@ -39,6 +39,8 @@ export interface FeatureServer {
   readonly dataDir: string;
   readonly storage: Storage;
   readonly activity: ActivityRecorder;
+  /** The activity feed's worker thread, as the app runs it (tests kill it). */
+  readonly activityEngine: WorkerTrackerEngine;
   readonly comments: CommentService;
   stop(): Promise<void>;
 }
@@ -96,9 +98,11 @@ export const startFeatureServer = async (
     if (!recorder) throw new Error('recorder not ready');
     return recorder;
   });
+  const activityEngine = new WorkerTrackerEngine({ logger });
   const activity = new ActivityRecorder({
     storage,
     logger,
+    engine: activityEngine,
     minIntervalMs: options.minIntervalMs ?? 20,
     ...(options.gapMs === undefined ? {} : { gapMs: options.gapMs }),
   });
@@ -189,6 +193,7 @@ export const startFeatureServer = async (
     dataDir,
     storage,
     activity,
+    activityEngine,
     comments,
     stop: () => {
       stopping ??= stop();

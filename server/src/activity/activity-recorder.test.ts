@@ -11,6 +11,8 @@ import {
 } from '../storage/test-fixtures';
 import { countTurns } from '../turn-counter';
 import { ActivityRecorder, type ActivityRecorderOptions } from './activity-recorder';
+import type { TrackerEngine } from './tracker-engine';
+import { WorkerTrackerEngine } from './worker-tracker-engine';
 
 /** Real SQLite storage; the recorder reads the log the way it does in the server. */
 let storage: SqliteStorage;
@@ -31,10 +33,16 @@ const recorder = (options: Omit<ActivityRecorderOptions, 'storage' | 'logger'>) 
   return r;
 };
 
-describe('ActivityRecorder working copies', () => {
+/** Where the working copies live: every behaviour below holds for both. */
+const ENGINES: Record<string, () => TrackerEngine | undefined> = {
+  'in this thread': () => undefined,
+  'in a worker thread': () => new WorkerTrackerEngine({ logger: createLogger('silent') }),
+};
+
+describe.each(Object.entries(ENGINES))('ActivityRecorder, working copies %s', (_, engine) => {
   it('drops an idle working copy by itself, with no other story changing, and rebuilds it', async () => {
     const story = await addTypedStory(storage, 'st_idle', 'first ');
-    const r = recorder({ idleMs: 300 });
+    const r = recorder({ idleMs: 300, engine: engine() });
     await r.flush('st_idle');
     expect(r.workingCopies).toBe(1);
     // Nothing else happens: the copy must still go (it used to stay until another story changed).
@@ -47,82 +55,109 @@ describe('ActivityRecorder working copies', () => {
     const feed = await r.storyActivity('st_idle', null, 10);
     expect(feed.entries.length).toBeGreaterThan(0);
   });
+
+  it('records every word of two people typing in turn', async () => {
+    const story = await twoTypists(storage);
+    const r = recorder({ engine: engine() });
+    await r.flush(story.id);
+    await story.typeInTurn(200);
+    await r.flush(story.id);
+    expect(await story.wordsAddedBy(r)).toEqual({ [FIXTURE_USER]: 100, [FIXTURE_OTHER_USER]: 100 });
+  });
 });
 
-describe('ActivityRecorder rounds', () => {
-  it('lets other work run between the runs of a long round, and records every word', async () => {
-    await addFixtureAccount(storage, FIXTURE_OTHER_USER);
-    const story = await addTypedStory(storage, 'st_two_typists', 'start ');
+/** A story two accounts type into, one word each in turn. */
+const twoTypists = async (s: SqliteStorage) => {
+  await addFixtureAccount(s, FIXTURE_OTHER_USER);
+  const id = 'st_two_typists';
+  const story = await addTypedStory(s, id, 'start ');
+  return {
+    id,
+    /** `count` runs of one update each (the typists alternate). */
+    typeInTurn: async (count: number) => {
+      for (let i = 0; i < count; i++) {
+        await story.append(`w${i} `, i % 2 === 0 ? FIXTURE_USER : FIXTURE_OTHER_USER);
+      }
+    },
+    wordsAddedBy: async (r: ActivityRecorder) => {
+      const entries = (await r.storyActivity(id, null, 50)).entries;
+      const added: Record<string, number> = {};
+      for (const e of entries) {
+        if (e.field === 'body') added[e.userId] = (added[e.userId] ?? 0) + e.wordsAdded;
+      }
+      return added;
+    },
+  };
+};
+
+describe('ActivityRecorder rounds in this thread', () => {
+  it('lets other work run between the runs of a long round', async () => {
+    const story = await twoTypists(storage);
     const r = recorder({ sliceMs: 0 });
-    await r.flush('st_two_typists');
-    // Two people typing in turn: 200 runs of one update each.
-    for (let i = 0; i < 200; i++) {
-      await story.append(`w${i} `, i % 2 === 0 ? FIXTURE_USER : FIXTURE_OTHER_USER);
-    }
+    await r.flush(story.id);
+    await story.typeInTurn(200);
     const turns = countTurns();
-    await r.flush('st_two_typists');
+    await r.flush(story.id);
     // Applied in one go, the round would take one turn.
     expect(turns.stop()).toBeGreaterThanOrEqual(200);
-    const entries = (await r.storyActivity('st_two_typists', null, 50)).entries;
-    const added = (userId: string) =>
-      entries
-        .filter((e) => e.field === 'body' && e.userId === userId)
-        .reduce((sum, e) => sum + e.wordsAdded, 0);
-    expect(added(FIXTURE_USER)).toBe(100);
-    expect(added(FIXTURE_OTHER_USER)).toBe(100);
+    expect(await story.wordsAddedBy(r)).toEqual({ [FIXTURE_USER]: 100, [FIXTURE_OTHER_USER]: 100 });
   });
 });
 
 /** Two instances (two recorders) sharing one log and one activity cursor. */
-describe('ActivityRecorder on two instances', () => {
-  let append: (text: string) => Promise<AppendedRange>;
-  beforeEach(async () => {
-    append = (await addTypedStory(storage, 'st_two', 'one ')).append;
-  });
-  const instance = (yieldMs: number) => recorder({ minIntervalMs: 20, yieldMs });
-  /**
-   * Net words added to the body over every entry stored (each burst counted once; the
-   * story's first update is its "created" entry).
-   */
-  const bodyWords = async (r: ActivityRecorder) =>
-    (await r.storyActivity('st_two', null, 50)).entries
-      .filter((e) => e.field === 'body')
-      .reduce((sum, e) => sum + e.wordsAdded, 0);
+describe.each(Object.entries(ENGINES))(
+  'ActivityRecorder on two instances, copies %s',
+  (_, engine) => {
+    let append: (text: string) => Promise<AppendedRange>;
+    beforeEach(async () => {
+      append = (await addTypedStory(storage, 'st_two', 'one ')).append;
+    });
+    const instance = (yieldMs: number) =>
+      recorder({ minIntervalMs: 20, yieldMs, engine: engine() });
+    /**
+     * Net words added to the body over every entry stored (each burst counted once; the
+     * story's first update is its "created" entry).
+     */
+    const bodyWords = async (r: ActivityRecorder) =>
+      (await r.storyActivity('st_two', null, 50)).entries
+        .filter((e) => e.field === 'body')
+        .reduce((sum, e) => sum + e.wordsAdded, 0);
 
-  it('leaves a story the other instance records to it, instead of rebuilding it every round', async () => {
-    const a = instance(60_000);
-    const b = instance(60_000);
-    await a.flush('st_two');
-    expect(a.trackerBuilds).toBe(1);
-    await append('two ');
-    await b.flush('st_two'); // B records the story now: the shared cursor is B's
-    await append('three ');
-    a.storyChanged('st_two');
-    await vi.waitFor(() => expect(a.workingCopies).toBe(0), { timeout: 3_000 });
-
-    for (const word of ['four ', 'five ', 'six ']) {
-      await append(word);
+    it('leaves a story the other instance records to it, instead of rebuilding it every round', async () => {
+      const a = instance(60_000);
+      const b = instance(60_000);
+      await a.flush('st_two');
+      expect(a.trackerBuilds).toBe(1);
+      await append('two ');
+      await b.flush('st_two'); // B records the story now: the shared cursor is B's
+      await append('three ');
       a.storyChanged('st_two');
-      b.storyChanged('st_two');
-    }
-    await vi.waitFor(async () => expect(await bodyWords(b)).toBe(5), { timeout: 3_000 });
-    // A has not rebuilt its working copy (a load of the story) on any round since.
-    expect(a.trackerBuilds).toBe(1);
-    expect(a.workingCopies).toBe(0);
-  });
+      await vi.waitFor(() => expect(a.workingCopies).toBe(0), { timeout: 3_000 });
 
-  it('takes the story back when the other instance stops recording it', async () => {
-    const a = instance(200);
-    const b = instance(200);
-    await b.flush('st_two');
-    await append('two ');
-    await a.flush('st_two');
-    await append('three ');
-    b.storyChanged('st_two'); // B finds the cursor moved by A: it yields
-    await vi.waitFor(() => expect(b.workingCopies).toBe(0), { timeout: 3_000 });
-    await a.close();
-    await append('four ');
-    b.storyChanged('st_two');
-    await vi.waitFor(async () => expect(await bodyWords(b)).toBe(3), { timeout: 3_000 });
-  });
-});
+      for (const word of ['four ', 'five ', 'six ']) {
+        await append(word);
+        a.storyChanged('st_two');
+        b.storyChanged('st_two');
+      }
+      await vi.waitFor(async () => expect(await bodyWords(b)).toBe(5), { timeout: 3_000 });
+      // A has not rebuilt its working copy (a load of the story) on any round since.
+      expect(a.trackerBuilds).toBe(1);
+      expect(a.workingCopies).toBe(0);
+    });
+
+    it('takes the story back when the other instance stops recording it', async () => {
+      const a = instance(200);
+      const b = instance(200);
+      await b.flush('st_two');
+      await append('two ');
+      await a.flush('st_two');
+      await append('three ');
+      b.storyChanged('st_two'); // B finds the cursor moved by A: it yields
+      await vi.waitFor(() => expect(b.workingCopies).toBe(0), { timeout: 3_000 });
+      await a.close();
+      await append('four ');
+      b.storyChanged('st_two');
+      await vi.waitFor(async () => expect(await bodyWords(b)).toBe(3), { timeout: 3_000 });
+    });
+  },
+);

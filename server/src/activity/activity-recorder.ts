@@ -18,7 +18,8 @@ import type {
   StoryRecord,
 } from '../storage/storage';
 import { iso } from './route-helpers';
-import { groupRuns, newActivityId, StoryTracker } from './story-tracker';
+import { newActivityId } from './story-tracker';
+import { InProcessTrackerEngine, type TrackedStory, type TrackerEngine } from './tracker-engine';
 import { UserDirectory } from './user-directory';
 
 export interface ActivityLiveEvent {
@@ -37,7 +38,12 @@ export interface ActivityRecorderOptions {
   gapMs?: number;
   /** A story's new updates are turned into entries at most this often (live feed rate). */
   minIntervalMs?: number;
-  /** Longest stretch (ms) of applying updates before other work gets a turn (default 4). */
+  /**
+   * Where working copies live and apply updates (default: in this thread, yielding every
+   * `sliceMs`). The server passes a WorkerTrackerEngine.
+   */
+  engine?: TrackerEngine;
+  /** In-process engine: longest stretch (ms) of applying updates before other work runs. */
   sliceMs?: number;
   /** Updates read per storage round trip (a long backlog is read in several). */
   maxUpdatesPerRound?: number;
@@ -69,11 +75,11 @@ export class ActivityRecorder {
   readonly users: UserDirectory;
   private readonly gapMs: number;
   private readonly minIntervalMs: number;
-  private readonly sliceMs: number;
+  private readonly engine: TrackerEngine;
   private readonly maxUpdatesPerRound: number;
   private readonly maxTrackers: number;
   private readonly idleMs: number;
-  private readonly trackers = new Map<string, StoryTracker>();
+  private readonly trackers = new Map<string, TrackedStory>();
   private readonly dirty = new Set<string>();
   private readonly lastRun = new Map<string, number>();
   /** Stories another instance is recording, left to it until the time given. */
@@ -92,7 +98,7 @@ export class ActivityRecorder {
     this.users = options.users ?? new UserDirectory(options.storage);
     this.gapMs = options.gapMs ?? ACTIVITY_BURST_GAP_MS;
     this.minIntervalMs = options.minIntervalMs ?? 2_000;
-    this.sliceMs = options.sliceMs ?? 4;
+    this.engine = options.engine ?? new InProcessTrackerEngine({ sliceMs: options.sliceMs });
     this.maxUpdatesPerRound = options.maxUpdatesPerRound ?? 1_000;
     this.maxTrackers = options.maxTrackers ?? 100;
     this.idleMs = options.idleMs ?? 5 * this.gapMs;
@@ -221,7 +227,18 @@ export class ActivityRecorder {
       const store = this.store;
       if (!store || this.closed) return;
       for (let attempt = 0; attempt < 3; attempt++) {
-        if (await this.processOnce(store, storyId)) return;
+        let done: boolean;
+        try {
+          done = await this.processOnce(store, storyId);
+        } catch (err) {
+          // The copy is dropped (it may hold part of a batch, or died with its worker); the
+          // next attempt rebuilds it from the cursor, so nothing is skipped or counted twice.
+          this.dropTracker(storyId);
+          if (attempt === 2) throw err;
+          this.options.logger.warn({ err, storyId }, 'activity: round failed; retrying');
+          continue;
+        }
+        if (done) return;
         this.dropTracker(storyId);
         if (!now) {
           this.yielded.set(storyId, Date.now() + this.yieldMs);
@@ -250,22 +267,7 @@ export class ActivityRecorder {
       );
       if (updates.length === 0) return true;
       const from = tracker.cursor;
-      try {
-        let sliceStart = performance.now();
-        for (const run of groupRuns(updates)) {
-          tracker.applyRun(run);
-          // Five people typing in one story make many short runs: a round of them in one go
-          // was a 30-ms stretch in the 20x5x10 benchmark. The story's lock keeps it ours.
-          if (performance.now() - sliceStart > this.sliceMs) {
-            await yieldToEventLoop();
-            sliceStart = performance.now();
-          }
-        }
-      } catch (err) {
-        this.dropTracker(storyId);
-        throw err;
-      }
-      const { entries, created } = tracker.drain();
+      const { entries, created } = await tracker.apply(updates);
       const now = Date.now();
       for (const e of entries) e.updatedAt = now;
       if (!(await store.commitActivity(storyId, from, tracker.cursor, entries))) return false;
@@ -280,15 +282,12 @@ export class ActivityRecorder {
     store: ActivityStore,
     storyId: string,
     cursor: number,
-  ): Promise<StoryTracker> {
+  ): Promise<TrackedStory> {
     this.trackerBuilds++;
     const state = cursor > 0 ? await store.loadStateAt(storyId, cursor) : null;
-    const tracker = new StoryTracker(storyId, state, cursor, { gapMs: this.gapMs });
-    if (cursor > 0) {
-      const now = Date.now();
-      tracker.resume(await store.listRecentActivity(storyId, now - this.gapMs), now);
-    }
-    return tracker;
+    const now = Date.now();
+    const recent = cursor > 0 ? await store.listRecentActivity(storyId, now - this.gapMs) : [];
+    return this.engine.open({ storyId, state, cursor, recent, now, gapMs: this.gapMs });
   }
 
   private dropTracker(storyId: string): void {
@@ -430,6 +429,7 @@ export class ActivityRecorder {
     await this.running;
     await Promise.allSettled(this.locks.values());
     for (const id of [...this.trackers.keys()]) this.dropTracker(id);
+    await this.engine.close();
   }
 }
 

@@ -7,5 +7,7 @@ export {
 export { type ActivityRouterDeps, activityRouter } from './activity-routes';
 export { requireUser } from './route-helpers';
 export { StoryTracker } from './story-tracker';
+export { InProcessTrackerEngine, type TrackerEngine } from './tracker-engine';
 export { UserDirectory } from './user-directory';
 export { wordDelta } from './word-delta';
+export { WorkerTrackerEngine } from './worker-tracker-engine';
