@@ -218,6 +218,7 @@ export const startCopydesk = async (options: CopydeskOptions): Promise<Copydesk>
     if (isDeskChannelRequest(req)) return; // Socket.IO (engine.io) handles its own upgrades
     if (!sync.handleUpgrade(req, socket, head)) socket.destroy();
   });
+  await activity.warmUp();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, resolve);

@@ -419,6 +419,16 @@ export class ActivityRecorder {
     return { stories: Object.fromEntries(views.map((v) => [v.storyId, v])) };
   }
 
+  /** Starts the engine's worker, if it has one; a failure is logged and retried on first use. */
+  async warmUp(): Promise<void> {
+    if (!this.store) return;
+    await this.engine
+      .warmUp()
+      .catch((err: unknown) =>
+        this.options.logger.warn({ err }, 'activity: worker did not start; retried on first use'),
+      );
+  }
+
   /** Stops scheduling; waits for the round in progress. Work not done is redone after restart. */
   async close(): Promise<void> {
     this.closed = true;

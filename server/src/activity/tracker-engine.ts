@@ -39,6 +39,8 @@ export interface OpenTracker {
  */
 export interface TrackerEngine {
   open(request: OpenTracker): Promise<TrackedStory>;
+  /** Gets ready before the first story needs it (a worker starts). */
+  warmUp(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -92,6 +94,8 @@ export class InProcessTrackerEngine implements TrackerEngine {
       destroy: () => tracker.destroy(),
     };
   }
+
+  async warmUp(): Promise<void> {}
 
   async close(): Promise<void> {}
 }

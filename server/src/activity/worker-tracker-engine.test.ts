@@ -115,6 +115,19 @@ describe('WorkerTrackerEngine', () => {
     expect(described(b.entries)).toEqual(described(a.entries));
   });
 
+  it('starts its worker on warm-up, before any story needs it, and stops it on close', async () => {
+    const engine = workerEngine();
+    expect(engine.thread).toBeNull();
+    await engine.warmUp();
+    const thread = engine.thread;
+    expect(thread).not.toBeNull();
+    const exited = new Promise((resolve) => thread?.once('exit', resolve));
+    await engine.close();
+    await exited;
+    expect(engine.thread).toBeNull();
+    await expect(open(engine)).rejects.toThrow(/closed/);
+  });
+
   it('fails the copies of a worker that died, and opens new ones in a new worker', async () => {
     const engine = workerEngine();
     const updates = editingSession();
@@ -170,6 +183,7 @@ describe('ActivityRecorder whose worker is killed mid-round', () => {
           destroy: () => copy.destroy(),
         };
       },
+      warmUp: () => engine.warmUp(),
       close: () => engine.close(),
     };
     const r = new ActivityRecorder({ storage, logger, engine: killing });

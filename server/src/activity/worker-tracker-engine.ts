@@ -110,6 +110,16 @@ export class WorkerTrackerEngine implements TrackerEngine {
     };
   }
 
+  /** Starts the worker, so neither the first edit's round nor a benchmark pays for it. */
+  async warmUp(): Promise<void> {
+    if (this.closed || this.worker) return;
+    const worker = await this.ensureWorker();
+    await new Promise<void>((resolve, reject) => {
+      worker.once('online', resolve);
+      worker.once('error', reject);
+    });
+  }
+
   private async call<T extends TrackerReply['type']>(
     body: RequestBody,
     transfer: ArrayBuffer[],
