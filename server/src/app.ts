@@ -131,10 +131,12 @@ export const startCopydesk = async (options: CopydeskOptions): Promise<Copydesk>
   });
   const stories = new StoryService(storage, registry);
   const history = new HistoryService({ storage, registry, logger, feed, ...options.history });
+  const activityEngine =
+    options.activityWorker === false ? null : new WorkerTrackerEngine({ logger });
   const activity = new ActivityRecorder({
     storage,
     logger,
-    ...(options.activityWorker === false ? {} : { engine: new WorkerTrackerEngine({ logger }) }),
+    ...(activityEngine ? { engine: activityEngine } : {}),
     ...(options.activityIdleMs === undefined ? {} : { idleMs: options.activityIdleMs }),
   });
   feed.subscribe(activity);
@@ -183,6 +185,7 @@ export const startCopydesk = async (options: CopydeskOptions): Promise<Copydesk>
       syncConnections: () => sync.connectionCount,
       deskConnections: () => desk.connectionCount(),
       activityWorkingCopies: () => activity.workingCopies,
+      activityWorkerRestarts: () => activityEngine?.restarts ?? 0,
       clusterCatchUps: () => registry.clusterStats.catchUps,
       awarenessStates: () =>
         registry.readyRooms().reduce((n, room) => n + room.awareness.getStates().size, 0),

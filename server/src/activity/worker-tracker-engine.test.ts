@@ -125,6 +125,7 @@ describe('WorkerTrackerEngine', () => {
     await engine.close();
     await exited;
     expect(engine.thread).toBeNull();
+    expect(engine.restarts).toBe(0);
     await expect(open(engine)).rejects.toThrow(/closed/);
   });
 
@@ -137,6 +138,7 @@ describe('WorkerTrackerEngine', () => {
     await dead?.terminate();
     await expect(applying).rejects.toThrow();
     await expect(copy.apply(updates)).rejects.toThrow(/lost with its worker/);
+    expect(engine.restarts).toBe(1);
 
     const fresh = await open(engine);
     expect(engine.thread).not.toBe(dead);

@@ -47,6 +47,8 @@ export class WorkerTrackerEngine implements TrackerEngine {
   private readonly pending = new Map<number, Pending>();
   private readonly requestTimeoutMs: number;
   private closed = false;
+  /** Workers lost (crashed, exited or stuck) while the engine was open: /metrics shows it. */
+  restarts = 0;
 
   constructor(private readonly options: WorkerTrackerEngineOptions) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
@@ -179,7 +181,10 @@ export class WorkerTrackerEngine implements TrackerEngine {
 
   /** The worker is gone or stuck: fail what waits on it; the next request starts a new one. */
   private replace(err: Error): void {
-    if (!this.closed) this.options.logger.error({ err }, 'activity worker lost; restarting it');
+    if (!this.closed) {
+      this.restarts++;
+      this.options.logger.error({ err }, 'activity worker lost; restarting it');
+    }
     const worker = this.worker;
     this.worker = null;
     this.generation++;

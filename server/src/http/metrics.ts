@@ -7,6 +7,8 @@ export interface MetricSources {
   deskConnections: () => number;
   awarenessStates: () => number;
   activityWorkingCopies: () => number;
+  /** Activity worker threads lost and replaced (0 when the feed runs in the main thread). */
+  activityWorkerRestarts: () => number;
   /** Catch-ups from the update log by rooms whose bus messages were missing or late. */
   clusterCatchUps: () => number;
 }
@@ -43,18 +45,31 @@ export const metricsRouter = (sources: MetricSources): Router => {
     'Stories whose activity-feed working copy is in memory',
     sources.activityWorkingCopies,
   );
+  const counter = (name: string, help: string, read: () => number) => {
+    let counted = 0;
+    return new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const total = read();
+        this.inc(total - counted);
+        counted = total;
+      },
+    });
+  };
   // Instances stay in step over Redis; each catch-up means a bus message was missing or late.
-  let counted = 0;
-  new Counter({
-    name: 'copydesk_cluster_catchups_total',
-    help: 'Update-log catch-ups because a message from another instance was missing or late',
-    registers: [registry],
-    collect() {
-      const total = sources.clusterCatchUps();
-      this.inc(total - counted);
-      counted = total;
-    },
-  });
+  counter(
+    'copydesk_cluster_catchups_total',
+    'Update-log catch-ups because a message from another instance was missing or late',
+    sources.clusterCatchUps,
+  );
+  // The feed recovers by itself (copies rebuilt from storage); a rising count is a bug to chase.
+  counter(
+    'copydesk_activity_worker_restarts_total',
+    'Activity-feed worker threads that crashed or hung and were replaced',
+    sources.activityWorkerRestarts,
+  );
   gauge('copydesk_desk_connections', 'Open desk (Socket.IO) connections', sources.deskConnections);
   const router = Router();
   router.get('/metrics', async (_req, res) => {
