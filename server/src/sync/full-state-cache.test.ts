@@ -81,7 +81,8 @@ describe('FullStateCache', () => {
     expect(frames).toHaveLength(parts.length);
     frames.forEach((frame, i) => {
       const part = parts[i] as Uint8Array;
-      expect(frame.subarray(frame.byteLength - part.byteLength)).toEqual(part);
+      // The frame ends with the part's bytes (frames are Buffers; compare the bytes alone).
+      expect(new Uint8Array(frame.subarray(frame.byteLength - part.byteLength))).toEqual(part);
     });
     expect(received(frames)).toBe(source.getText('body').toString());
 

@@ -3,13 +3,23 @@ import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
 
+/**
+ * The finished frame as a Buffer over the encoder's bytes (no copy). `ws` wraps any other
+ * Uint8Array in a new Buffer on every send: for a frame relayed to 200 watchers, 200
+ * allocations per keystroke (toBuffer + FastBuffer, 1.3 % of the 1x10x200 profile).
+ */
+const finished = (e: encoding.Encoder): Uint8Array => {
+  const bytes = encoding.toUint8Array(e);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+};
+
 /** Frames the server sends, encoded once and shared by every recipient. */
 export const encodeSyncStep1 = (stateVector: Uint8Array): Uint8Array => {
   const e = encoding.createEncoder();
   encoding.writeVarUint(e, MessageType.sync);
   encoding.writeVarUint(e, syncProtocol.messageYjsSyncStep1);
   encoding.writeVarUint8Array(e, stateVector);
-  return encoding.toUint8Array(e);
+  return finished(e);
 };
 
 export const encodeSyncStep2 = (update: Uint8Array): Uint8Array => {
@@ -17,7 +27,7 @@ export const encodeSyncStep2 = (update: Uint8Array): Uint8Array => {
   encoding.writeVarUint(e, MessageType.sync);
   encoding.writeVarUint(e, syncProtocol.messageYjsSyncStep2);
   encoding.writeVarUint8Array(e, update);
-  return encoding.toUint8Array(e);
+  return finished(e);
 };
 
 export const encodeSyncUpdate = (update: Uint8Array): Uint8Array => {
@@ -25,21 +35,21 @@ export const encodeSyncUpdate = (update: Uint8Array): Uint8Array => {
   encoding.writeVarUint(e, MessageType.sync);
   encoding.writeVarUint(e, syncProtocol.messageYjsUpdate);
   encoding.writeVarUint8Array(e, update);
-  return encoding.toUint8Array(e);
+  return finished(e);
 };
 
 export const encodeAwareness = (update: Uint8Array): Uint8Array => {
   const e = encoding.createEncoder();
   encoding.writeVarUint(e, MessageType.awareness);
   encoding.writeVarUint8Array(e, update);
-  return encoding.toUint8Array(e);
+  return finished(e);
 };
 
 export const encodeStored = (stateVector: Uint8Array): Uint8Array => {
   const e = encoding.createEncoder();
   encoding.writeVarUint(e, MessageType.stored);
   encoding.writeVarUint8Array(e, stateVector);
-  return encoding.toUint8Array(e);
+  return finished(e);
 };
 
 /** A frame from a client, decoded without touching any document. */
