@@ -129,6 +129,17 @@ describe('WorkerTrackerEngine', () => {
     await expect(open(engine)).rejects.toThrow(/closed/);
   });
 
+  it('replaces a worker that does not answer in time, and fails what waited on it', async () => {
+    // No worker compiles its bundle and answers within 1 ms: to this engine, each one hangs.
+    const engine = new WorkerTrackerEngine({ logger, requestTimeoutMs: 1 });
+    engines.push(engine);
+    await expect(open(engine)).rejects.toThrow(/did not answer in 1 ms/);
+    expect(engine.restarts).toBe(1);
+    expect(engine.thread).toBeNull();
+    await expect(open(engine)).rejects.toThrow(/did not answer/);
+    expect(engine.restarts).toBe(2);
+  });
+
   it('fails the copies of a worker that died, and opens new ones in a new worker', async () => {
     const engine = workerEngine();
     const updates = editingSession();
