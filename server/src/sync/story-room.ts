@@ -21,6 +21,7 @@ import {
   encodeAwarenessUpdate,
   withAccountIdentity,
 } from './awareness-filter';
+import { AwarenessRenewals } from './awareness-renewals';
 import { BulkSender } from './bulk-sender';
 import { CloseError } from './close-error';
 import { deleteNovelty, QueuedDeletes } from './delete-novelty';
@@ -133,6 +134,17 @@ export class StoryRoom implements BatchingRoom {
   /** Awareness changes not yet sent (to connections / to other instances). */
   private readonly awarenessChanged = new Set<number>();
   private readonly awarenessToPublish = new Set<number>();
+  /** Clients whose state really changed in the awareness update being applied. */
+  private readonly awarenessChangedNow = new Set<number>();
+  private readonly renewals = new AwarenessRenewals({
+    release: (renewed) => {
+      for (const [clientId, { local }] of renewed) {
+        this.awarenessChanged.add(clientId);
+        if (local) this.awarenessToPublish.add(clientId);
+      }
+      this.flushAwarenessSoon();
+    },
+  });
   private awarenessTimer: NodeJS.Timeout | null = null;
   /** One user block per account shown in this story's awareness (see applyOwnedAwareness). */
   private readonly userBlocks = new Map<string, NonNullable<AwarenessState['user']>>();
@@ -159,6 +171,8 @@ export class StoryRoom implements BatchingRoom {
     this.bulk = options.bulk ?? new BulkSender();
     // The server never has a presence of its own.
     this.awareness.setLocalState(null);
+    // y-protocols emits 'change' (real changes) just before 'update' (changes and renewals).
+    this.awareness.on('change', this.onAwarenessChange);
     this.awareness.on('update', this.onAwarenessUpdate);
     const cluster = options.cluster;
     this.cluster = cluster?.bus.enabled
@@ -747,6 +761,16 @@ export class StoryRoom implements BatchingRoom {
     });
   }
 
+  private readonly onAwarenessChange = (change: {
+    added: number[];
+    updated: number[];
+    removed: number[];
+  }): void => {
+    for (const ids of [change.added, change.updated, change.removed]) {
+      for (const clientId of ids) this.awarenessChangedNow.add(clientId);
+    }
+  };
+
   private readonly onAwarenessUpdate = (
     change: { added: number[]; updated: number[]; removed: number[] },
     origin: unknown,
@@ -754,14 +778,25 @@ export class StoryRoom implements BatchingRoom {
     const local = origin !== REMOTE;
     for (const ids of [change.added, change.updated, change.removed]) {
       for (const clientId of ids) {
+        if (!this.awarenessChangedNow.has(clientId)) {
+          // Same state, newer clock: a renewal, which can wait its turn (awareness-renewals.ts).
+          this.renewals.hold(clientId, local);
+          continue;
+        }
+        this.renewals.drop(clientId);
         this.awarenessChanged.add(clientId);
         if (local) this.awarenessToPublish.add(clientId);
       }
     }
+    this.awarenessChangedNow.clear();
+    this.flushAwarenessSoon();
+  };
+
+  private flushAwarenessSoon(): void {
     if (this.awarenessChanged.size === 0 || this.awarenessTimer) return;
     this.awarenessTimer = setTimeout(this.flushAwareness, AWARENESS_COALESCE_MS);
     this.awarenessTimer.unref();
-  };
+  }
 
   /**
    * Sends every awareness change of the last AWARENESS_COALESCE_MS as one message per
@@ -808,6 +843,7 @@ export class StoryRoom implements BatchingRoom {
       clearTimeout(this.awarenessTimer);
       this.flushAwareness();
     }
+    this.renewals.destroy();
     this.cluster?.close();
     this.fullState.destroy();
     this.awareness.destroy();
