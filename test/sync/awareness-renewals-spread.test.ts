@@ -72,4 +72,47 @@ describe('awareness renewals of a crowd that connected together', () => {
     // Spread: not one message carrying every renewal.
     expect(renewalMessages).toBeGreaterThanOrEqual(2);
   });
+
+  it('drops the held renewal of someone who leaves, and keeps every edit they typed', async () => {
+    const story = await createStory(server.baseUrl, token, { headline: 'Leaving' });
+    const group = Array.from({ length: 7 }, () => connectClient(server.wsUrl, story.id, token));
+    clients.push(...group);
+    await Promise.all(group.map((c) => c.synced()));
+    const [observer, leaver, ...stayers] = group as [YClient, YClient, ...YClient[]];
+    const awareness = observer.provider.awareness;
+    for (const c of [leaver, ...stayers]) c.provider.awareness.setLocalStateField('caret', 0);
+    const seen = (c: YClient) => awareness.getStates().has(c.doc.clientID);
+    const until = (check: () => boolean) =>
+      new Promise<void>((resolve) => {
+        const test = () => {
+          if (!check()) return;
+          awareness.off('update', test);
+          resolve();
+        };
+        awareness.on('update', test);
+        test();
+      });
+    await until(() => [leaver, ...stayers].every(seen));
+    const before = new Map(stayers.map((c) => [c, awareness.meta.get(c.doc.clientID)?.clock ?? 0]));
+
+    // Everyone renews; the leaver types a line and closes its tab while its renewal is held.
+    for (const c of [leaver, ...stayers]) {
+      c.provider.awareness.setLocalState(c.provider.awareness.getLocalState());
+    }
+    const typed = 'Port closed until Friday.';
+    const body = leaver.doc.getText('body');
+    for (const ch of typed) body.insert(body.length, ch);
+    leaver.provider.destroy();
+
+    await until(
+      () =>
+        !seen(leaver) &&
+        stayers.every(
+          (c) => (awareness.meta.get(c.doc.clientID)?.clock ?? 0) > (before.get(c) ?? 0),
+        ),
+    );
+    // Every renewal is out: none brought the leaver back.
+    expect(seen(leaver)).toBe(false);
+    expect(observer.doc.getText('body').toString()).toBe(typed);
+  });
 });
