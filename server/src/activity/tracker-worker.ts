@@ -1,6 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { StoryTracker } from './story-tracker';
-import { applyUpdates } from './tracker-engine';
+import { InProcessTrackerEngine, type TrackedStory } from './tracker-engine';
 import {
   type TrackerReply,
   type TrackerRequest,
@@ -9,68 +8,65 @@ import {
 } from './tracker-worker-protocol';
 
 /**
- * The activity feed's working copies, off the server's event loop: one StoryTracker per story
- * the recorder has open. Requests are handled one at a time in arrival order, so a story's
- * updates are applied in the order the recorder read them.
+ * The activity feed's working copies, off the server's event loop: the same engine the server
+ * runs in its own thread otherwise, one copy per story the recorder has open. Requests are
+ * handled one at a time in arrival order, so a story's updates are applied in the order the
+ * recorder read them. A copy whose batch failed is dropped by the recorder ('drop').
  */
 const port = parentPort;
 if (!port) throw new Error('tracker-worker.ts runs as a worker thread');
 
-const trackers = new Map<string, StoryTracker>();
-const reply = (message: TrackerReply, transfer: ArrayBuffer[] = []) =>
-  port.postMessage(message, transfer);
+const engine = new InProcessTrackerEngine({ sliceMs: Number.POSITIVE_INFINITY });
+const copies = new Map<string, TrackedStory>();
+const drop = (storyId: string) => {
+  copies.get(storyId)?.destroy();
+  copies.delete(storyId);
+};
 
-const handle = async (request: TrackerRequest): Promise<void> => {
+const handle = async (request: TrackerRequest): Promise<TrackerReply | null> => {
   switch (request.type) {
     case 'open': {
-      trackers.get(request.storyId)?.destroy();
-      trackers.delete(request.storyId);
+      drop(request.storyId);
       const parts = unpackBytes(request.parts);
-      const state =
-        parts.length > 0 ? { snapshot: { upto: request.cursor, parts }, updates: [] } : null;
-      const tracker = new StoryTracker(request.storyId, state, request.cursor, {
+      const copy = await engine.open({
+        storyId: request.storyId,
+        state: parts.length > 0 ? { snapshot: { upto: request.cursor, parts }, updates: [] } : null,
+        cursor: request.cursor,
+        recent: request.recent,
+        now: request.now,
         gapMs: request.gapMs,
       });
-      if (request.cursor > 0) tracker.resume(request.recent, request.now);
-      trackers.set(request.storyId, tracker);
-      return reply({ type: 'opened', id: request.id });
+      copies.set(request.storyId, copy);
+      return { type: 'opened', id: request.id };
     }
     case 'apply': {
-      const tracker = trackers.get(request.storyId);
-      if (!tracker) throw new Error(`no working copy of ${request.storyId}`);
-      try {
-        const { entries, created } = await applyUpdates(tracker, unpackUpdates(request.updates));
-        return reply({
-          type: 'applied',
-          id: request.id,
-          cursor: tracker.cursor,
-          entries,
-          created: [...created],
-        });
-      } catch (err) {
-        // Part of the batch may be in the copy: it no longer matches any log position.
-        tracker.destroy();
-        trackers.delete(request.storyId);
-        throw err;
-      }
+      const copy = copies.get(request.storyId);
+      if (!copy) throw new Error(`no working copy of ${request.storyId}`);
+      const { entries, created } = await copy.apply(unpackUpdates(request.updates));
+      return {
+        type: 'applied',
+        id: request.id,
+        cursor: copy.cursor,
+        entries,
+        created: [...created],
+      };
     }
     case 'drop':
-      trackers.get(request.storyId)?.destroy();
-      trackers.delete(request.storyId);
-      return;
+      drop(request.storyId);
+      return null;
   }
 };
 
 let queue: Promise<void> = Promise.resolve();
 port.on('message', (request: TrackerRequest) => {
-  queue = queue.then(() =>
-    handle(request).catch((err: unknown) => {
+  queue = queue.then(async () => {
+    try {
+      const reply = await handle(request);
+      if (reply) port.postMessage(reply);
+    } catch (err) {
       if (request.type === 'drop') return;
-      reply({
-        type: 'failed',
-        id: request.id,
-        message: err instanceof Error ? err.message : String(err),
-      });
-    }),
-  );
+      const message = err instanceof Error ? err.message : String(err);
+      port.postMessage({ type: 'failed', id: request.id, message } satisfies TrackerReply);
+    }
+  });
 });

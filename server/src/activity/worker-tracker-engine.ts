@@ -11,10 +11,9 @@ import {
 import { trackerWorkerSource } from './tracker-worker-source';
 
 type Reply<T extends TrackerReply['type']> = Extract<TrackerReply, { type: T }>;
-type RequestBody = TrackerRequest extends infer R
-  ? R extends { id: number }
-    ? Omit<R, 'id'>
-    : never
+/** A request that is answered, before `call` gives it its id. */
+type RequestBody<R = Extract<TrackerRequest, { id: number }>> = R extends unknown
+  ? Omit<R, 'id'>
   : never;
 
 interface Pending {
