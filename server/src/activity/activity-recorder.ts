@@ -422,11 +422,14 @@ export class ActivityRecorder {
   /** Starts the engine's worker, if it has one; a failure is logged and retried on first use. */
   async warmUp(): Promise<void> {
     if (!this.store) return;
-    await this.engine
-      .warmUp()
-      .catch((err: unknown) =>
-        this.options.logger.warn({ err }, 'activity: worker did not start; retried on first use'),
-      );
+    try {
+      await this.engine.warmUp();
+    } catch (err) {
+      // Closing while it starts is not a failure.
+      if (!this.closed) {
+        this.options.logger.warn({ err }, 'activity: worker did not start; retried on first use');
+      }
+    }
   }
 
   /** Stops scheduling; waits for the round in progress. Work not done is redone after restart. */
