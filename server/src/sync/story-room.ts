@@ -134,8 +134,6 @@ export class StoryRoom implements BatchingRoom {
   /** Awareness changes not yet sent (to connections / to other instances). */
   private readonly awarenessChanged = new Set<number>();
   private readonly awarenessToPublish = new Set<number>();
-  /** Clients whose state really changed in the awareness update being applied. */
-  private readonly awarenessChangedNow = new Set<number>();
   private readonly renewals = new AwarenessRenewals({
     release: (renewed) => {
       for (const [clientId, { local }] of renewed) {
@@ -761,35 +759,33 @@ export class StoryRoom implements BatchingRoom {
     });
   }
 
-  private readonly onAwarenessChange = (change: {
-    added: number[];
-    updated: number[];
-    removed: number[];
-  }): void => {
-    for (const ids of [change.added, change.updated, change.removed]) {
-      for (const clientId of ids) this.awarenessChangedNow.add(clientId);
-    }
-  };
-
-  private readonly onAwarenessUpdate = (
+  /** Joins, departures and changed states: out within AWARENESS_COALESCE_MS. */
+  private readonly onAwarenessChange = (
     change: { added: number[]; updated: number[]; removed: number[] },
     origin: unknown,
   ): void => {
     const local = origin !== REMOTE;
     for (const ids of [change.added, change.updated, change.removed]) {
       for (const clientId of ids) {
-        if (!this.awarenessChangedNow.has(clientId)) {
-          // Same state, newer clock: a renewal, which can wait its turn (awareness-renewals.ts).
-          this.renewals.hold(clientId, local);
-          continue;
-        }
         this.renewals.drop(clientId);
         this.awarenessChanged.add(clientId);
         if (local) this.awarenessToPublish.add(clientId);
       }
     }
-    this.awarenessChangedNow.clear();
     this.flushAwarenessSoon();
+  };
+
+  /**
+   * Every update, renewals included (y-protocols emits it after 'change'). A client updated but
+   * not waiting to go out sent its state unchanged: a renewal, which waits its turn
+   * (awareness-renewals.ts).
+   */
+  private readonly onAwarenessUpdate = (change: { updated: number[] }, origin: unknown): void => {
+    const local = origin !== REMOTE;
+    for (const clientId of change.updated) {
+      if (!this.awarenessChanged.has(clientId)) this.renewals.hold(clientId, local);
+      else if (local) this.awarenessToPublish.add(clientId);
+    }
   };
 
   private flushAwarenessSoon(): void {
