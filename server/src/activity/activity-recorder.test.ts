@@ -3,7 +3,6 @@ import { createLogger } from '../logger';
 import type { SqliteStorage } from '../storage/sqlite-storage';
 import type { AppendedRange } from '../storage/storage';
 import {
-  addFixtureAccount,
   addTypedStory,
   FIXTURE_OTHER_USER,
   FIXTURE_USER,
@@ -11,6 +10,7 @@ import {
 } from '../storage/test-fixtures';
 import { countTurns } from '../turn-counter';
 import { ActivityRecorder, type ActivityRecorderOptions } from './activity-recorder';
+import { twoTypists } from './test-fixtures';
 import type { TrackerEngine } from './tracker-engine';
 import { WorkerTrackerEngine } from './worker-tracker-engine';
 
@@ -65,30 +65,6 @@ describe.each(Object.entries(ENGINES))('ActivityRecorder, working copies %s', (_
     expect(await story.wordsAddedBy(r)).toEqual({ [FIXTURE_USER]: 100, [FIXTURE_OTHER_USER]: 100 });
   });
 });
-
-/** A story two accounts type into, one word each in turn. */
-const twoTypists = async (s: SqliteStorage) => {
-  await addFixtureAccount(s, FIXTURE_OTHER_USER);
-  const id = 'st_two_typists';
-  const story = await addTypedStory(s, id, 'start ');
-  return {
-    id,
-    /** `count` runs of one update each (the typists alternate). */
-    typeInTurn: async (count: number) => {
-      for (let i = 0; i < count; i++) {
-        await story.append(`w${i} `, i % 2 === 0 ? FIXTURE_USER : FIXTURE_OTHER_USER);
-      }
-    },
-    wordsAddedBy: async (r: ActivityRecorder) => {
-      const entries = (await r.storyActivity(id, null, 50)).entries;
-      const added: Record<string, number> = {};
-      for (const e of entries) {
-        if (e.field === 'body') added[e.userId] = (added[e.userId] ?? 0) + e.wordsAdded;
-      }
-      return added;
-    },
-  };
-};
 
 describe('ActivityRecorder rounds in this thread', () => {
   it('lets other work run between the runs of a long round', async () => {

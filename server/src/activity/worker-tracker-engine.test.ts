@@ -4,14 +4,9 @@ import * as Y from 'yjs';
 import { createLogger } from '../logger';
 import type { SqliteStorage } from '../storage/sqlite-storage';
 import type { ActivityRecord, StoredUpdate } from '../storage/storage';
-import {
-  addFixtureAccount,
-  addTypedStory,
-  FIXTURE_OTHER_USER,
-  FIXTURE_USER,
-  openFixtureStorage,
-} from '../storage/test-fixtures';
+import { FIXTURE_OTHER_USER, FIXTURE_USER, openFixtureStorage } from '../storage/test-fixtures';
 import { ActivityRecorder } from './activity-recorder';
+import { twoTypists } from './test-fixtures';
 import {
   InProcessTrackerEngine,
   type OpenTracker,
@@ -164,7 +159,6 @@ describe('ActivityRecorder whose worker is killed mid-round', () => {
   let remove: () => Promise<void>;
   beforeEach(async () => {
     ({ storage, remove } = await openFixtureStorage('activity-worker'));
-    await addFixtureAccount(storage, FIXTURE_OTHER_USER);
   });
   afterEach(async () => {
     await remove();
@@ -174,45 +168,28 @@ describe('ActivityRecorder whose worker is killed mid-round', () => {
     const engine = new WorkerTrackerEngine({ logger });
     let kills = 0;
     // Kills the worker right after each of the first two batches is sent to it.
-    const killing: TrackerEngine = {
-      open: async (request) => {
-        const copy = await engine.open(request);
-        return {
-          storyId: copy.storyId,
-          get cursor() {
-            return copy.cursor;
-          },
-          get lastUsed() {
-            return copy.lastUsed;
-          },
-          apply: (updates) => {
-            const applying = copy.apply(updates);
-            if (kills < 2) {
-              kills++;
-              void engine.thread?.terminate();
-            }
-            return applying;
-          },
-          destroy: () => copy.destroy(),
-        };
-      },
-      warmUp: () => engine.warmUp(),
-      close: () => engine.close(),
+    const openCopy = engine.open.bind(engine);
+    engine.open = async (request) => {
+      const copy = await openCopy(request);
+      const apply = copy.apply.bind(copy);
+      copy.apply = (updates) => {
+        const applying = apply(updates);
+        if (kills < 2) {
+          kills++;
+          void engine.thread?.terminate();
+        }
+        return applying;
+      };
+      return copy;
     };
-    const r = new ActivityRecorder({ storage, logger, engine: killing });
+    const r = new ActivityRecorder({ storage, logger, engine });
     try {
-      const story = await addTypedStory(storage, 'st_killed', 'start ');
-      for (let i = 0; i < 40; i++) {
-        await story.append(`w${i} `, i % 2 === 0 ? FIXTURE_USER : FIXTURE_OTHER_USER);
-      }
-      const feed = await r.storyActivity('st_killed', null, 50);
+      const story = await twoTypists(storage, 'st_killed');
+      await story.typeInTurn(40);
+      const words = await story.wordsAddedBy(r);
       expect(kills).toBe(2);
-      const added: Record<string, number> = {};
-      for (const e of feed.entries) {
-        if (e.field === 'body') added[e.userId] = (added[e.userId] ?? 0) + e.wordsAdded;
-      }
       // "start " is the story's creation; 20 words each after it, none lost or doubled.
-      expect(added).toEqual({ [FIXTURE_USER]: 20, [FIXTURE_OTHER_USER]: 20 });
+      expect(words).toEqual({ [FIXTURE_USER]: 20, [FIXTURE_OTHER_USER]: 20 });
       expect(r.trackerBuilds).toBe(3);
     } finally {
       await r.close();

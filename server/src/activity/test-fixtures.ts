@@ -1,0 +1,31 @@
+import type { Storage } from '../storage/storage';
+import {
+  addFixtureAccount,
+  addTypedStory,
+  FIXTURE_OTHER_USER,
+  FIXTURE_USER,
+} from '../storage/test-fixtures';
+import type { ActivityRecorder } from './activity-recorder';
+
+/** Shared by activity unit tests: a story Ana and Ben type into, one word each in turn. */
+export const twoTypists = async (storage: Storage, id = 'st_two_typists') => {
+  await addFixtureAccount(storage, FIXTURE_OTHER_USER);
+  const story = await addTypedStory(storage, id, 'start ');
+  return {
+    id,
+    /** `count` runs of one update each (the typists alternate, Ana first). */
+    typeInTurn: async (count: number) => {
+      for (let i = 0; i < count; i++) {
+        await story.append(`w${i} `, i % 2 === 0 ? FIXTURE_USER : FIXTURE_OTHER_USER);
+      }
+    },
+    /** Body words added per account over every entry the feed shows. */
+    wordsAddedBy: async (recorder: ActivityRecorder) => {
+      const added: Record<string, number> = {};
+      for (const e of (await recorder.storyActivity(id, null, 50)).entries) {
+        if (e.field === 'body') added[e.userId] = (added[e.userId] ?? 0) + e.wordsAdded;
+      }
+      return added;
+    },
+  };
+};
