@@ -11,7 +11,7 @@ import {
 import { countTurns } from '../turn-counter';
 import { ActivityRecorder, type ActivityRecorderOptions } from './activity-recorder';
 import { twoTypists } from './test-fixtures';
-import type { TrackerEngine } from './tracker-engine';
+import { InProcessTrackerEngine, type TrackerEngine } from './tracker-engine';
 import { WorkerTrackerEngine } from './worker-tracker-engine';
 
 /** Real SQLite storage; the recorder reads the log the way it does in the server. */
@@ -63,6 +63,43 @@ describe.each(Object.entries(ENGINES))('ActivityRecorder, working copies %s', (_
     await story.typeInTurn(200);
     await r.flush(story.id);
     expect(await story.wordsAddedBy(r)).toEqual({ [FIXTURE_USER]: 100, [FIXTURE_OTHER_USER]: 100 });
+  });
+});
+
+describe('ActivityRecorder desk feed', () => {
+  it('waits for a round under way, instead of answering without its entries', async () => {
+    const story = await twoTypists(storage);
+    let entered: () => void = () => {};
+    const inRound = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // A working copy that takes a while, as one in a worker thread does.
+    const engine = new InProcessTrackerEngine();
+    const openCopy = engine.open.bind(engine);
+    engine.open = async (request) => {
+      const copy = await openCopy(request);
+      const apply = copy.apply.bind(copy);
+      copy.apply = async (updates) => {
+        entered();
+        await gate;
+        return apply(updates);
+      };
+      return copy;
+    };
+    const r = recorder({ engine, minIntervalMs: 0 });
+    r.storyChanged(story.id);
+    await inRound;
+    const desk = r.deskActivity(null, 50);
+    // Everything the desk feed does without waiting is done before this turn.
+    setImmediate(release);
+    const { entries } = await desk;
+    expect(entries.map((e) => [e.storyId, e.summary])).toEqual([
+      [story.id, 'Ana created the story'],
+    ]);
   });
 });
 

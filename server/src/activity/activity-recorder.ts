@@ -210,9 +210,13 @@ export class ActivityRecorder {
     await this.process(storyId, true);
   }
 
-  /** Flushes every story this instance was told about and has not processed yet. */
+  /**
+   * Flushes every story this instance was told about and has not processed yet, including those
+   * whose round is under way: a round takes its story off `dirty` when it starts, and while it
+   * waits for its working copy (a worker thread) the desk feed must wait for it too.
+   */
   async flushPending(): Promise<void> {
-    const ids = [...this.dirty];
+    const ids = new Set([...this.dirty, ...this.locks.keys()]);
     for (const id of ids) await this.flush(id);
   }
 
