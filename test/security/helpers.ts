@@ -90,7 +90,7 @@ export interface RawSocket {
 
 /** A bare WebSocket on the sync endpoint: sends exactly the bytes a test gives it. */
 export const openRaw = (
-  server: RunningServer,
+  server: Pick<RunningServer, 'wsUrl'>,
   storyId: string,
   token: string | null,
   options: { headers?: Record<string, string>; query?: string } = {},
@@ -160,6 +160,7 @@ export const openRaw = (
 
 /** First byte(s) of a frame: [messageType, syncSubType]. */
 export const isSyncStep2 = (m: Uint8Array): boolean => m[0] === 0 && m[1] === 1;
+export const isSyncStep1 = (m: Uint8Array): boolean => m[0] === 0 && m[1] === 0;
 export const isSyncUpdate = (m: Uint8Array): boolean => m[0] === 0 && m[1] === 2;
 export const isAwareness = (m: Uint8Array): boolean => m[0] === 1;
 

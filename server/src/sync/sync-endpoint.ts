@@ -66,6 +66,11 @@ interface SocketState {
   conn: SyncConnection | null;
   room: StoryRoom | null;
   passwordVersion: string;
+  /**
+   * The token's session and expiry (ms) once authenticated: a refresh that lands while the
+   * story is still loading extends this, and the connection starts from it.
+   */
+  session: { id: string; expiresAt: number } | null;
 }
 
 /**
@@ -208,6 +213,7 @@ export class SyncEndpoint implements LiveSync {
       conn: null,
       room: null,
       passwordVersion: '',
+      session: null,
     };
     this.sockets.set(ws, state);
     ws.on('message', this.onSocketMessage);
@@ -230,6 +236,7 @@ export class SyncEndpoint implements LiveSync {
     }
     // The session cookie rides along on any page's WebSocket: only our own origin (or an
     // allowed one) may use it. A token in the URL is not ambient, so any origin may use that.
+    state.session = { id: session.claims.sessionId, expiresAt: session.claims.expiresAt * 1000 };
     if (!queryToken && !this.originAllowed(req)) {
       logger.info({ origin: req.headers.origin }, 'sync upgrade refused: foreign origin');
       return ws.close(CloseCode.forbidden, 'origin not allowed');
@@ -262,8 +269,8 @@ export class SyncEndpoint implements LiveSync {
     const conn = new SyncConnection(ws, user, room.id, {
       readOnly: !room.canWrite(user),
       wantsAck: url.searchParams.get('ack') === '1',
-      sessionId: session.claims.sessionId,
-      expiresAt: session.claims.expiresAt * 1000,
+      sessionId: state.session.id,
+      expiresAt: state.session.expiresAt,
       limits,
       onSlow: this.onSlow,
     });
@@ -366,9 +373,10 @@ export class SyncEndpoint implements LiveSync {
   }
 
   sessionRefreshed(sessionId: string, expiresAt: number): void {
-    for (const { conn } of this.sockets.values()) {
-      if (conn && conn.sessionId === sessionId)
-        conn.expiresAt = Math.max(conn.expiresAt, expiresAt * 1000);
+    for (const state of this.sockets.values()) {
+      if (state.session?.id !== sessionId) continue;
+      state.session.expiresAt = Math.max(state.session.expiresAt, expiresAt * 1000);
+      if (state.conn) state.conn.expiresAt = Math.max(state.conn.expiresAt, expiresAt * 1000);
     }
   }
 
