@@ -1,13 +1,5 @@
-import { isDeepStrictEqual } from 'node:util';
-import {
-  type AwarenessState,
-  CloseCode,
-  canEditStory,
-  type PublicUser,
-  type StoryStatus,
-  UPDATE_BOUNDS,
-} from '@copydesk/shared';
-import { Awareness, applyAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
+import { CloseCode, canEditStory, type PublicUser, type StoryStatus } from '@copydesk/shared';
+import type { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import type { DocBus } from '../cluster/doc-bus';
 import { type ClusterStats, RoomCluster } from '../cluster/room-cluster';
@@ -15,25 +7,14 @@ import { serviceUnavailable } from '../errors';
 import { yieldToEventLoop } from '../event-loop';
 import type { Logger } from '../logger';
 import type { AppendedRange, Storage } from '../storage/storage';
-import {
-  type AwarenessEntry,
-  awarenessUserOf,
-  encodeAwarenessUpdate,
-  withAccountIdentity,
-} from './awareness-filter';
-import { AwarenessRenewals } from './awareness-renewals';
+import type { AwarenessEntry } from './awareness-filter';
 import { BulkSender } from './bulk-sender';
 import { CloseError } from './close-error';
 import { deleteNovelty, QueuedDeletes } from './delete-novelty';
 import { FullStateCache } from './full-state-cache';
 import { mergeRuns, type SenderWrite, sameSender } from './merge-runs';
-import {
-  encodeAwareness,
-  encodeStored,
-  encodeSyncStep1,
-  encodeSyncStep2,
-  encodeSyncUpdate,
-} from './messages';
+import { encodeStored, encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate } from './messages';
+import { RoomAwareness } from './room-awareness';
 import type { SyncConnection } from './sync-connection';
 import {
   type DocState,
@@ -56,9 +37,6 @@ const RESYNC_ANSWER_MS = 2_000;
 
 /** A story this big (bytes, upper bound) gets its whole state in parts, from a turn of its own. */
 const OWN_TURN_BYTES = 64 * 1024;
-
-/** Awareness changes within this window go out together (one message per connection). */
-const AWARENESS_COALESCE_MS = 50;
 
 /** Origin of edits another instance stored: relayed here, never stored again. */
 const REMOTE = Symbol('remote');
@@ -103,7 +81,7 @@ export type UpdateOutcome = 'applied' | 'noop' | 'dropped';
  */
 export class StoryRoom implements BatchingRoom {
   private readonly ydoc = new Y.Doc({ gc: true });
-  readonly awareness = new Awareness(this.ydoc);
+  private readonly presence: RoomAwareness;
   private readonly fullState = new FullStateCache(this.ydoc, {
     later: (step) =>
       setImmediate(() => (this.options.relayBeforeStore ? step() : this.whenStored(step))),
@@ -131,21 +109,6 @@ export class StoryRoom implements BatchingRoom {
   private readonly queuedState = new Map<number, number>();
   private readonly queuedRoots = new Set<string>();
   private readonly queuedDeletes = new QueuedDeletes();
-  /** Awareness changes not yet sent (to connections / to other instances). */
-  private readonly awarenessChanged = new Set<number>();
-  private readonly awarenessToPublish = new Set<number>();
-  private readonly renewals = new AwarenessRenewals({
-    release: (renewed) => {
-      for (const [clientId, { local }] of renewed) {
-        this.awarenessChanged.add(clientId);
-        if (local) this.awarenessToPublish.add(clientId);
-      }
-      this.flushAwarenessSoon();
-    },
-  });
-  private awarenessTimer: NodeJS.Timeout | null = null;
-  /** One user block per account shown in this story's awareness (see applyOwnedAwareness). */
-  private readonly userBlocks = new Map<string, NonNullable<AwarenessState['user']>>();
   private writing = false;
   /** The batch being stored, and the state vector to acknowledge once it is. */
   private inFlight: { writes: PendingWrite[]; ackVector: Uint8Array | null } | null = null;
@@ -154,7 +117,6 @@ export class StoryRoom implements BatchingRoom {
   private storedWaiters: (() => void)[] = [];
   /** whenStoredAsync's rejections, for when storing fails before it resolves. */
   private readonly failureWaiters = new Set<(err: Error) => void>();
-  private readonly clientOwners = new Map<number, SyncConnection>();
   /** An upper bound of the encoded document size; recomputed exactly when near the limit. */
   private sizeBound = 0;
   /** Yjs threw mid-update: the document may hold unstored state and must be reloaded. */
@@ -167,11 +129,12 @@ export class StoryRoom implements BatchingRoom {
     private readonly options: StoryRoomOptions,
   ) {
     this.bulk = options.bulk ?? new BulkSender();
-    // The server never has a presence of its own.
-    this.awareness.setLocalState(null);
-    // y-protocols emits 'change' (real changes) just before 'update' (changes and renewals).
-    this.awareness.on('change', this.onAwarenessChange);
-    this.awareness.on('update', this.onAwarenessUpdate);
+    this.presence = new RoomAwareness(this.ydoc, {
+      storyId: id,
+      logger: options.logger,
+      connections: this.connections,
+      publish: (update) => this.cluster?.publishAwareness(update),
+    });
     const cluster = options.cluster;
     this.cluster = cluster?.bus.enabled
       ? new RoomCluster(this, { ...cluster, storage: options.storage, logger: options.logger })
@@ -261,12 +224,13 @@ export class StoryRoom implements BatchingRoom {
     return this.cluster?.catchUp() ?? Promise.resolve();
   }
 
+  /** Presence in this story (y-protocols awareness). */
+  get awareness(): Awareness {
+    return this.presence.awareness;
+  }
+
   applyRemoteAwareness(update: Uint8Array): void {
-    try {
-      applyAwarenessUpdate(this.awareness, update, REMOTE);
-    } catch (err) {
-      this.options.logger.warn({ err, storyId: this.id }, 'bad awareness from another instance');
-    }
+    this.presence.applyRemote(update);
   }
 
   /** The room was dropped because Yjs threw on a validated update, not because storage failed. */
@@ -290,9 +254,7 @@ export class StoryRoom implements BatchingRoom {
 
   leave(conn: SyncConnection): void {
     if (!this.connections.delete(conn)) return;
-    const owned = [...conn.clientIds].filter((id) => this.clientOwners.get(id) === conn);
-    for (const id of owned) this.clientOwners.delete(id);
-    if (owned.length > 0) removeAwarenessStates(this.awareness, owned, conn);
+    this.presence.leave(conn);
   }
 
   /** The workflow moved: every open connection gets its write permission for the new status. */
@@ -307,16 +269,7 @@ export class StoryRoom implements BatchingRoom {
   updateUser(conn: SyncConnection, user: PublicUser): void {
     conn.user = user;
     conn.readOnly = !this.canWrite(user);
-    const entries: AwarenessEntry[] = [];
-    for (const clientId of conn.clientIds) {
-      const state = this.awareness.getStates().get(clientId) as AwarenessEntry['state'];
-      if (this.clientOwners.get(clientId) !== conn || !state) continue;
-      const clock = (this.awareness.meta.get(clientId)?.clock ?? 0) + 1;
-      entries.push(withAccountIdentity({ clientId, clock, state }, user));
-    }
-    if (entries.length > 0) {
-      this.applyOwnedAwareness(conn, entries);
-    }
+    this.presence.updateUser(conn, user);
   }
 
   /**
@@ -553,51 +506,7 @@ export class StoryRoom implements BatchingRoom {
   }
 
   applyClientAwareness(conn: SyncConnection, entries: AwarenessEntry[]): void {
-    const accepted: AwarenessEntry[] = [];
-    const states = this.awareness.getStates();
-    for (const entry of entries) {
-      const owner = this.clientOwners.get(entry.clientId);
-      if (owner && owner !== conn) {
-        // Another connection's clientID: an echo or a spoof. Only the same account with a
-        // newer state may take it over (a reconnect before the old socket has closed).
-        const clock = this.awareness.meta.get(entry.clientId)?.clock ?? 0;
-        if (owner.user.id !== conn.user.id || entry.clock <= clock) continue;
-        owner.clientIds.delete(entry.clientId);
-      } else if (!owner) {
-        // A live state nobody here owns belongs to another instance's client: an echo.
-        if (states.has(entry.clientId)) continue;
-        if (conn.clientIds.size >= UPDATE_BOUNDS.maxClientIdsPerConnection) continue;
-      }
-      this.clientOwners.set(entry.clientId, conn);
-      conn.clientIds.add(entry.clientId);
-      accepted.push(withAccountIdentity(entry, conn.user));
-    }
-    if (accepted.length > 0) {
-      this.applyOwnedAwareness(conn, accepted);
-    }
-  }
-
-  /**
-   * Applies entries stamped with `conn`'s account through y-protocols, then points each stored
-   * state at one shared copy of the account's user block: hundreds of connections of a few
-   * accounts otherwise each keep their own parsed copy of the same six strings.
-   */
-  private applyOwnedAwareness(conn: SyncConnection, entries: AwarenessEntry[]): void {
-    applyAwarenessUpdate(this.awareness, encodeAwarenessUpdate(entries), conn);
-    const shared = this.sharedUserBlock(conn.user);
-    const states = this.awareness.getStates();
-    for (const { clientId } of entries) {
-      const state = states.get(clientId) as AwarenessState | undefined;
-      if (state?.user && isDeepStrictEqual(state.user, shared)) state.user = shared;
-    }
-  }
-
-  private sharedUserBlock(user: PublicUser): NonNullable<AwarenessState['user']> {
-    const fresh = awarenessUserOf(user);
-    const known = this.userBlocks.get(user.id);
-    if (known && isDeepStrictEqual(known, fresh)) return known;
-    this.userBlocks.set(user.id, fresh);
-    return fresh;
+    this.presence.applyClient(conn, entries);
   }
 
   /**
@@ -759,90 +668,16 @@ export class StoryRoom implements BatchingRoom {
     });
   }
 
-  /** Joins, departures and changed states: out within AWARENESS_COALESCE_MS. */
-  private readonly onAwarenessChange = (
-    change: { added: number[]; updated: number[]; removed: number[] },
-    origin: unknown,
-  ): void => {
-    const local = origin !== REMOTE;
-    for (const ids of [change.added, change.updated, change.removed]) {
-      for (const clientId of ids) {
-        this.renewals.drop(clientId);
-        this.awarenessChanged.add(clientId);
-        if (local) this.awarenessToPublish.add(clientId);
-      }
-    }
-    this.flushAwarenessSoon();
-  };
-
-  /**
-   * Every update, renewals included (y-protocols emits it after 'change'). A client updated but
-   * not waiting to go out sent its state unchanged: a renewal, which waits its turn
-   * (awareness-renewals.ts).
-   */
-  private readonly onAwarenessUpdate = (change: { updated: number[] }, origin: unknown): void => {
-    const local = origin !== REMOTE;
-    for (const clientId of change.updated) {
-      if (!this.awarenessChanged.has(clientId)) this.renewals.hold(clientId, local);
-      else if (local) this.awarenessToPublish.add(clientId);
-    }
-  };
-
-  private flushAwarenessSoon(): void {
-    if (this.awarenessChanged.size === 0 || this.awarenessTimer) return;
-    this.awarenessTimer = setTimeout(this.flushAwareness, AWARENESS_COALESCE_MS);
-    this.awarenessTimer.unref();
-  }
-
-  /**
-   * Sends every awareness change of the last AWARENESS_COALESCE_MS as one message per
-   * connection. Relaying each client's renewal one by one is O(clients²) messages when a crowd
-   * connects at once (the peers' tail in the 1×10×200 benchmark); caret moves can wait 50 ms.
-   */
-  private readonly flushAwareness = (): void => {
-    this.awarenessTimer = null;
-    const entries = this.awarenessEntries(this.awarenessChanged);
-    const published = this.awarenessEntries(this.awarenessToPublish);
-    this.awarenessChanged.clear();
-    this.awarenessToPublish.clear();
-    if (published.length > 0) this.cluster?.publishAwareness(encodeAwarenessUpdate(published));
-    if (entries.length === 0) return;
-    const frame = encodeAwareness(encodeAwarenessUpdate(entries));
-    // The sender gets its own renewal back too: y-websocket clients treat 30 s of
-    // silence as a dead connection, and a lone editor hears nothing else.
-    for (const conn of this.connections) conn.send(frame);
-  };
-
-  private awarenessEntries(clientIds: Iterable<number>): AwarenessEntry[] {
-    const states = this.awareness.getStates();
-    const entries: AwarenessEntry[] = [];
-    for (const clientId of clientIds) {
-      entries.push({
-        clientId,
-        clock: this.awareness.meta.get(clientId)?.clock ?? 0,
-        state: (states.get(clientId) as AwarenessEntry['state']) ?? null,
-      });
-    }
-    return entries;
-  }
-
   /** Full awareness for a newcomer. */
   awarenessSnapshot(): Uint8Array | null {
-    const states = this.awareness.getStates();
-    if (states.size === 0) return null;
-    return encodeAwareness(encodeAwarenessUpdate(this.awarenessEntries(states.keys())));
+    return this.presence.snapshot();
   }
 
   destroy(): void {
-    if (this.awarenessTimer) {
-      // Departures still reach the other instances (no ghost until their timeout).
-      clearTimeout(this.awarenessTimer);
-      this.flushAwareness();
-    }
-    this.renewals.destroy();
+    // Before the cluster closes: departures still reach the other instances.
+    this.presence.destroy();
     this.cluster?.close();
     this.fullState.destroy();
-    this.awareness.destroy();
     this.ydoc.destroy();
   }
 }
