@@ -19,6 +19,9 @@ export const connectClient = (
   options: { connect?: boolean; params?: Record<string, string> } = {},
 ): YClient => {
   const doc = new Y.Doc();
+  // Each y-websocket provider listens for the process's exit: a crowd of clients in one test
+  // is expected, not a leak.
+  process.setMaxListeners(Math.max(process.getMaxListeners(), process.listenerCount('exit') + 2));
   const provider = new WebsocketProvider(`${wsUrl}${SYNC_PATH}`, storyId, doc, {
     params: { token, ...options.params },
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
