@@ -22,10 +22,11 @@ import {
 } from './lib/report';
 import { stopAllServers } from './lib/servers';
 import { formatTable } from './lib/table';
+import type { ServerKind } from './lib/types';
 import { runColdJoin } from './scenarios/coldjoin';
 import { type FanoutRow, runFanout } from './scenarios/fanout';
 import { runMemory } from './scenarios/memory';
-import { runTrace } from './scenarios/trace';
+import { medianTraceRow, runTrace, type TraceRow } from './scenarios/trace';
 
 /** `--report FILE.json`: print the tables of an earlier run again (with today's verdicts). */
 const reportIndex = process.argv.indexOf('--report');
@@ -134,10 +135,17 @@ try {
       print(formatTable('durability cost', DURABILITY_COLUMNS, results.durability));
     }
     if (scenario === 'trace') {
-      for (const kind of opts.servers) {
-        log(`trace on ${kind}`);
-        results.trace.push(await runTrace(ctx, kind));
+      const rounds = new Map<ServerKind, TraceRow[]>(opts.servers.map((kind) => [kind, []]));
+      for (let round = 1; round <= opts.traceRounds; round++) {
+        for (const kind of opts.servers) {
+          log(
+            `trace on ${kind}${opts.traceRounds > 1 ? ` (round ${round}/${opts.traceRounds})` : ''}`,
+          );
+          rounds.get(kind)?.push(await runTrace(ctx, kind));
+        }
       }
+      results.traceRounds = [...rounds.values()].flat();
+      for (const rows of rounds.values()) results.trace.push(medianTraceRow(rows));
       print(formatTable('trace', TRACE_COLUMNS, results.trace));
     }
     if (scenario === 'coldjoin') {

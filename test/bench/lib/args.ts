@@ -16,6 +16,8 @@ export const USAGE = `npm run bench -- [options]
   --drain SECONDS     wait for late deliveries (default 10; quick 3)
   --trace-edits N     replay only the first N edits of the trace (default all; quick 20000)
   --trace-file PATH   (default ../shared/traces/automerge-paper.json.gz)
+  --trace-rounds N    trace rounds per server, alternating servers; the table shows each
+                      figure's median (default 3; quick 1)
   --joiners N         cold-join clients (default 50)
   --probe-rate N      cold-join probe edits/s in the other story (default 100)
   --mem-stories N     memory: loaded stories (default 100; quick 20)
@@ -73,6 +75,7 @@ export const parseArgs = (argv: string[]): Options => {
     'drain',
     'trace-edits',
     'trace-file',
+    'trace-rounds',
     'joiners',
     'probe-rate',
     'mem-stories',
@@ -124,6 +127,7 @@ export const parseArgs = (argv: string[]): Options => {
     drainMs: num('drain', 10, 3) * 1000,
     traceFile: values.get('trace-file') ?? DEFAULT_TRACE,
     traceEdits: num('trace-edits', 0, 20_000),
+    traceRounds: Math.max(1, num('trace-rounds', 3, 1)),
     joiners: num('joiners', 50),
     probeRate: num('probe-rate', 100),
     memStories: num('mem-stories', 100, 20),

@@ -27,6 +27,8 @@ export interface Options {
   traceFile: string;
   /** 0: the whole trace. */
   traceEdits: number;
+  /** Trace rounds per server (alternating); the table shows medians. */
+  traceRounds: number;
   joiners: number;
   /** Edits per second of the cold-join probe editor (in another story). */
   probeRate: number;

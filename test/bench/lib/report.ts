@@ -111,6 +111,8 @@ export const VERDICT_COLUMNS: Column<Verdict>[] = [
 export interface Results {
   fanout: FanoutRow[];
   trace: TraceRow[];
+  /** Every trace round, when the table shows medians of several. */
+  traceRounds?: TraceRow[];
   coldjoin: ColdJoinRow[];
   memory: MemoryRow[];
   durability: FanoutRow[];

@@ -117,3 +117,51 @@ export const runTrace = async (ctx: BenchContext, kind: ServerKind): Promise<Tra
   }
   return row;
 };
+
+const median = (values: number[]): number => {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+const range = (values: number[], digits: number): string => {
+  const finite = values.filter(Number.isFinite);
+  return `${Math.min(...finite).toFixed(digits)}–${Math.max(...finite).toFixed(digits)}`;
+};
+
+/**
+ * One row for a server's trace rounds: each figure is the median of the rounds, so one
+ * disturbed round (a neighbour's load, a GC at the wrong moment) does not decide a ratio. The
+ * rounds alternate between servers, so each server's rounds see the machine at several times.
+ * Converged only if every round converged; the note gives the rounds' spread.
+ */
+export const medianTraceRow = (rounds: TraceRow[]): TraceRow => {
+  const [first] = rounds;
+  if (!first) throw new Error('no trace rounds');
+  if (rounds.length === 1) return first;
+  const of = (pick: (r: TraceRow) => number) => median(rounds.map(pick));
+  const notes = [...new Set(rounds.map((r) => r.note).filter(Boolean))];
+  const spread = `median of ${rounds.length}: CPU ${range(
+    rounds.map((r) => r.cpuUsPerEdit),
+    1,
+  )} µs/edit, converge ${range(
+    rounds.map((r) => r.convergeS),
+    2,
+  )} s`;
+  return {
+    ...first,
+    load1: of((r) => r.load1),
+    edits: of((r) => r.edits),
+    sendS: of((r) => r.sendS),
+    convergeS: of((r) => r.convergeS),
+    editsPerS: of((r) => r.editsPerS),
+    cpuUsPerEdit: of((r) => r.cpuUsPerEdit),
+    serverCpuS: of((r) => r.serverCpuS),
+    peakRssMb: Math.max(...rounds.map((r) => r.peakRssMb).filter(Number.isFinite)),
+    converged: rounds.every((r) => r.converged),
+    note: [...notes, spread].join('; '),
+  };
+};
