@@ -27,8 +27,8 @@ export interface RoomAwarenessOptions {
   logger: Logger;
   /** The story's open connections: every change goes to each of them. */
   connections: ReadonlySet<PresenceMember>;
-  /** Sends changes made through this instance's connections to the other instances. */
-  publish: (update: Uint8Array) => void;
+  /** Sends changes made through this instance's connections to the other instances (if any). */
+  publish?: (update: Uint8Array) => void;
 }
 
 /**
@@ -207,10 +207,12 @@ export class RoomAwareness {
   private readonly flush = (): void => {
     this.timer = null;
     const entries = this.entries(this.changed);
-    const published = this.entries(this.toPublish);
+    const { publish } = this.options;
+    // Without other instances there is nothing to encode for them (JSON of every state).
+    if (publish && this.toPublish.size > 0)
+      publish(encodeAwarenessUpdate(this.entries(this.toPublish)));
     this.changed.clear();
     this.toPublish.clear();
-    if (published.length > 0) this.options.publish(encodeAwarenessUpdate(published));
     if (entries.length === 0) return;
     const frame = encodeAwareness(encodeAwarenessUpdate(entries));
     // The sender gets its own renewal back too: y-websocket clients treat 30 s of

@@ -133,7 +133,9 @@ export class StoryRoom implements BatchingRoom {
       storyId: id,
       logger: options.logger,
       connections: this.connections,
-      publish: (update) => this.cluster?.publishAwareness(update),
+      publish: options.cluster?.bus.enabled
+        ? (update) => this.cluster?.publishAwareness(update)
+        : undefined,
     });
     const cluster = options.cluster;
     this.cluster = cluster?.bus.enabled
