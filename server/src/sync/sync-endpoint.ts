@@ -66,11 +66,6 @@ interface SocketState {
   conn: SyncConnection | null;
   room: StoryRoom | null;
   passwordVersion: string;
-  /**
-   * The token's session and expiry (ms) once authenticated: a refresh that lands while the
-   * story is still loading extends this, and the connection starts from it.
-   */
-  session: { id: string; expiresAt: number } | null;
 }
 
 /**
@@ -104,6 +99,11 @@ export class SyncEndpoint implements LiveSync {
   /** Accounts with open (or opening) authenticated connections. */
   private readonly accounts = new Map<string, ConnectedAccount>();
   private recheckTimer: NodeJS.Timeout | null = null;
+  /**
+   * Sessions renewed while this process ran: id → new expiry (ms). A socket still being
+   * accepted when its session is renewed starts from this; entries go once they expire.
+   */
+  private readonly refreshed = new Map<string, number>();
   private closed = false;
 
   constructor(private readonly options: SyncEndpointOptions) {
@@ -213,7 +213,6 @@ export class SyncEndpoint implements LiveSync {
       conn: null,
       room: null,
       passwordVersion: '',
-      session: null,
     };
     this.sockets.set(ws, state);
     ws.on('message', this.onSocketMessage);
@@ -236,7 +235,6 @@ export class SyncEndpoint implements LiveSync {
     }
     // The session cookie rides along on any page's WebSocket: only our own origin (or an
     // allowed one) may use it. A token in the URL is not ambient, so any origin may use that.
-    state.session = { id: session.claims.sessionId, expiresAt: session.claims.expiresAt * 1000 };
     if (!queryToken && !this.originAllowed(req)) {
       logger.info({ origin: req.headers.origin }, 'sync upgrade refused: foreign origin');
       return ws.close(CloseCode.forbidden, 'origin not allowed');
@@ -269,8 +267,12 @@ export class SyncEndpoint implements LiveSync {
     const conn = new SyncConnection(ws, user, room.id, {
       readOnly: !room.canWrite(user),
       wantsAck: url.searchParams.get('ack') === '1',
-      sessionId: state.session.id,
-      expiresAt: state.session.expiresAt,
+      sessionId: session.claims.sessionId,
+      // A refresh may have landed while this socket was authenticated or its story loaded.
+      expiresAt: Math.max(
+        session.claims.expiresAt * 1000,
+        this.refreshed.get(session.claims.sessionId) ?? 0,
+      ),
       limits,
       onSlow: this.onSlow,
     });
@@ -373,10 +375,10 @@ export class SyncEndpoint implements LiveSync {
   }
 
   sessionRefreshed(sessionId: string, expiresAt: number): void {
-    for (const state of this.sockets.values()) {
-      if (state.session?.id !== sessionId) continue;
-      state.session.expiresAt = Math.max(state.session.expiresAt, expiresAt * 1000);
-      if (state.conn) state.conn.expiresAt = Math.max(state.conn.expiresAt, expiresAt * 1000);
+    const until = Math.max(this.refreshed.get(sessionId) ?? 0, expiresAt * 1000);
+    this.refreshed.set(sessionId, until);
+    for (const { conn } of this.sockets.values()) {
+      if (conn && conn.sessionId === sessionId) conn.expiresAt = Math.max(conn.expiresAt, until);
     }
   }
 
@@ -396,6 +398,8 @@ export class SyncEndpoint implements LiveSync {
   async recheck(): Promise<void> {
     const { storage, logger, registry } = this.options;
     const now = Date.now();
+    for (const [sessionId, until] of this.refreshed)
+      if (until <= now) this.refreshed.delete(sessionId);
     const byUser = new Map<string, SocketState[]>();
     for (const state of this.sockets.values()) {
       const conn = state.conn;
