@@ -31,7 +31,7 @@ export class TokenBucket {
 export interface SyncConnectionOptions {
   readOnly: boolean;
   wantsAck: boolean;
-  /** Session (login) the token belongs to: a refresh of that session extends `expiresAt`. */
+  /** Session (login) the token belongs to: a refresh of that session outlives `expiresAt`. */
   sessionId: string;
   /** Token expiry, ms since epoch: the connection is closed with 4401 after it. */
   expiresAt: number;
@@ -59,7 +59,8 @@ export class SyncConnection {
   readOnly: boolean;
   readonly wantsAck: boolean;
   readonly sessionId: string;
-  expiresAt: number;
+  /** The token's expiry (ms); the endpoint also honours later renewals of the session. */
+  readonly expiresAt: number;
   private readonly bucket: TokenBucket;
   private readonly limits: SyncConnectionOptions['limits'];
   private readonly onSlow: SyncConnectionOptions['onSlow'];

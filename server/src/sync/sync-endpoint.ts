@@ -100,8 +100,9 @@ export class SyncEndpoint implements LiveSync {
   private readonly accounts = new Map<string, ConnectedAccount>();
   private recheckTimer: NodeJS.Timeout | null = null;
   /**
-   * Sessions renewed while this process ran: id → new expiry (ms). A socket still being
-   * accepted when its session is renewed starts from this; entries go once they expire.
+   * Sessions renewed while this process ran: id → new expiry (ms), until it passes. A
+   * connection lives until the later of its token's expiry and this, so a renewal also
+   * reaches sockets that were still being accepted when it landed.
    */
   private readonly refreshed = new Map<string, number>();
   private closed = false;
@@ -268,11 +269,7 @@ export class SyncEndpoint implements LiveSync {
       readOnly: !room.canWrite(user),
       wantsAck: url.searchParams.get('ack') === '1',
       sessionId: session.claims.sessionId,
-      // A refresh may have landed while this socket was authenticated or its story loaded.
-      expiresAt: Math.max(
-        session.claims.expiresAt * 1000,
-        this.refreshed.get(session.claims.sessionId) ?? 0,
-      ),
+      expiresAt: session.claims.expiresAt * 1000,
       limits,
       onSlow: this.onSlow,
     });
@@ -375,11 +372,7 @@ export class SyncEndpoint implements LiveSync {
   }
 
   sessionRefreshed(sessionId: string, expiresAt: number): void {
-    const until = Math.max(this.refreshed.get(sessionId) ?? 0, expiresAt * 1000);
-    this.refreshed.set(sessionId, until);
-    for (const { conn } of this.sockets.values()) {
-      if (conn && conn.sessionId === sessionId) conn.expiresAt = Math.max(conn.expiresAt, until);
-    }
+    this.refreshed.set(sessionId, Math.max(this.refreshed.get(sessionId) ?? 0, expiresAt * 1000));
   }
 
   // --- periodic re-check ----------------------------------------------------------------------
@@ -404,7 +397,7 @@ export class SyncEndpoint implements LiveSync {
     for (const state of this.sockets.values()) {
       const conn = state.conn;
       if (!conn || conn.closed) continue;
-      if (conn.expiresAt <= now) {
+      if (Math.max(conn.expiresAt, this.refreshed.get(conn.sessionId) ?? 0) <= now) {
         logger.info({ user: conn.user.username }, 'closing sync connection: session expired');
         conn.close(CloseCode.unauthenticated, 'session expired');
         continue;
