@@ -188,7 +188,7 @@ export const startCopydesk = async (options: CopydeskOptions): Promise<Copydesk>
       activityWorkerRestarts: () => activityEngine?.restarts ?? 0,
       clusterCatchUps: () => registry.clusterStats.catchUps,
       awarenessStates: () =>
-        registry.readyRooms().reduce((n, room) => n + room.awareness.getStates().size, 0),
+        registry.readyRooms().reduce((n, room) => n + room.presence.awareness.getStates().size, 0),
     }),
   });
   const server = http.createServer(app);

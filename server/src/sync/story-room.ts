@@ -1,5 +1,4 @@
 import { CloseCode, canEditStory, type PublicUser, type StoryStatus } from '@copydesk/shared';
-import type { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import type { DocBus } from '../cluster/doc-bus';
 import { type ClusterStats, RoomCluster } from '../cluster/room-cluster';
@@ -7,7 +6,6 @@ import { serviceUnavailable } from '../errors';
 import { yieldToEventLoop } from '../event-loop';
 import type { Logger } from '../logger';
 import type { AppendedRange, Storage } from '../storage/storage';
-import type { AwarenessEntry } from './awareness-filter';
 import { BulkSender } from './bulk-sender';
 import { CloseError } from './close-error';
 import { deleteNovelty, QueuedDeletes } from './delete-novelty';
@@ -81,7 +79,8 @@ export type UpdateOutcome = 'applied' | 'noop' | 'dropped';
  */
 export class StoryRoom implements BatchingRoom {
   private readonly ydoc = new Y.Doc({ gc: true });
-  private readonly presence: RoomAwareness;
+  /** Who is in the story and where their carets are. */
+  readonly presence: RoomAwareness;
   private readonly fullState = new FullStateCache(this.ydoc, {
     later: (step) =>
       setImmediate(() => (this.options.relayBeforeStore ? step() : this.whenStored(step))),
@@ -224,11 +223,6 @@ export class StoryRoom implements BatchingRoom {
   /** Re-reads the log for other instances' edits (after a Redis reconnect). */
   catchUpFromLog(): Promise<void> {
     return this.cluster?.catchUp() ?? Promise.resolve();
-  }
-
-  /** Presence in this story (y-protocols awareness). */
-  get awareness(): Awareness {
-    return this.presence.awareness;
   }
 
   applyRemoteAwareness(update: Uint8Array): void {
@@ -507,10 +501,6 @@ export class StoryRoom implements BatchingRoom {
     else this.whenStored(replyInOwnTurn);
   }
 
-  applyClientAwareness(conn: SyncConnection, entries: AwarenessEntry[]): void {
-    this.presence.applyClient(conn, entries);
-  }
-
   /**
    * The log position the document holds exactly — every stored update up to it and nothing
    * else — or null when that is not known right now (unstored edits, or other instances write
@@ -668,11 +658,6 @@ export class StoryRoom implements BatchingRoom {
       for (const c of this.connections) c.close(CloseCode.serviceRestart, 'story reloading');
       this.options.onFailed?.(this);
     });
-  }
-
-  /** Full awareness for a newcomer. */
-  awarenessSnapshot(): Uint8Array | null {
-    return this.presence.snapshot();
   }
 
   destroy(): void {

@@ -288,7 +288,7 @@ export class SyncEndpoint implements LiveSync {
     logger.debug({ storyId, user: user.username, readOnly: conn.readOnly }, 'sync connection open');
 
     conn.send(encodeSyncStep1(Y.encodeStateVector(room.doc)));
-    const awareness = room.awarenessSnapshot();
+    const awareness = room.presence.snapshot();
     if (awareness) conn.send(awareness);
     const early = state.early;
     state.early = null;
@@ -333,9 +333,9 @@ export class SyncEndpoint implements LiveSync {
           return;
         }
         case 'awareness':
-          return room.applyClientAwareness(conn, decodeAwarenessUpdate(message.update));
+          return room.presence.applyClient(conn, decodeAwarenessUpdate(message.update));
         case 'query-awareness': {
-          const snapshot = room.awarenessSnapshot();
+          const snapshot = room.presence.snapshot();
           if (snapshot) conn.send(snapshot);
           return;
         }
