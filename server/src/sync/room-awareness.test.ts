@@ -60,6 +60,15 @@ describe('RoomAwareness', () => {
     members.add(member);
     return member;
   };
+  /** Ana (clientID 11, caret at 3) and Ben in the story, once Ben has been sent Ana. */
+  const anaSeenByBen = async () => {
+    const room = start();
+    const anaTab = join(ana);
+    const benTab = join(ben);
+    room.applyClient(anaTab, [{ clientId: 11, clock: 1, state: { cursor: 3 } }]);
+    await benTab.next();
+    return { room, anaTab, benTab };
+  };
   afterEach(() => {
     presence?.destroy();
     members.clear();
@@ -111,11 +120,7 @@ describe('RoomAwareness', () => {
   });
 
   it('keeps a clientID with its connection: another account cannot take it over, a reconnect can', async () => {
-    const room = start();
-    const anaTab = join(ana);
-    const benTab = join(ben);
-    room.applyClient(anaTab, [{ clientId: 11, clock: 1, state: { cursor: 3 } }]);
-    await benTab.next();
+    const { room, anaTab, benTab } = await anaSeenByBen();
 
     room.applyClient(benTab, [{ clientId: 11, clock: 5, state: { cursor: 99 } }]);
     expect(room.awareness.getStates().get(11)).toMatchObject({ cursor: 3, user: { id: 'u_ana' } });
@@ -133,11 +138,7 @@ describe('RoomAwareness', () => {
   });
 
   it('tells everyone at once when a connection leaves', async () => {
-    const room = start();
-    const anaTab = join(ana);
-    const benTab = join(ben);
-    room.applyClient(anaTab, [{ clientId: 11, clock: 1, state: { cursor: 3 } }]);
-    await benTab.next();
+    const { room, anaTab, benTab } = await anaSeenByBen();
 
     members.delete(anaTab);
     const gone = benTab.next();
@@ -148,10 +149,7 @@ describe('RoomAwareness', () => {
   });
 
   it('shows a renamed account on its open states', async () => {
-    const room = start();
-    const anaTab = join(ana);
-    room.applyClient(anaTab, [{ clientId: 11, clock: 1, state: { cursor: 3 } }]);
-    await anaTab.next();
+    const { room, anaTab } = await anaSeenByBen();
 
     const renamed = { ...ana, displayName: 'Ana Lima' };
     anaTab.user = renamed;
