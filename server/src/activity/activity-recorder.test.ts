@@ -10,7 +10,7 @@ import {
 } from '../storage/test-fixtures';
 import { countTurns } from '../turn-counter';
 import { ActivityRecorder, type ActivityRecorderOptions } from './activity-recorder';
-import { twoTypists } from './test-fixtures';
+import { aroundApply, twoTypists } from './test-fixtures';
 import { InProcessTrackerEngine, type TrackerEngine } from './tracker-engine';
 import { WorkerTrackerEngine } from './worker-tracker-engine';
 
@@ -79,17 +79,11 @@ describe('ActivityRecorder desk feed', () => {
     });
     // A working copy that takes a while, as one in a worker thread does.
     const engine = new InProcessTrackerEngine();
-    const openCopy = engine.open.bind(engine);
-    engine.open = async (request) => {
-      const copy = await openCopy(request);
-      const apply = copy.apply.bind(copy);
-      copy.apply = async (updates) => {
-        entered();
-        await gate;
-        return apply(updates);
-      };
-      return copy;
-    };
+    aroundApply(engine, async (apply, updates) => {
+      entered();
+      await gate;
+      return apply(updates);
+    });
     const r = recorder({ engine, minIntervalMs: 0 });
     r.storyChanged(story.id);
     await inRound;

@@ -1,4 +1,4 @@
-import type { Storage } from '../storage/storage';
+import type { Storage, StoredUpdate } from '../storage/storage';
 import {
   addFixtureAccount,
   addTypedStory,
@@ -6,6 +6,23 @@ import {
   FIXTURE_USER,
 } from '../storage/test-fixtures';
 import type { ActivityRecorder } from './activity-recorder';
+import type { DrainedEntries, TrackerEngine } from './tracker-engine';
+
+type Apply = (updates: readonly StoredUpdate[]) => Promise<DrainedEntries>;
+
+/** Makes every working copy `engine` opens from now on apply its batches through `around`. */
+export const aroundApply = (
+  engine: TrackerEngine,
+  around: (apply: Apply, updates: readonly StoredUpdate[]) => Promise<DrainedEntries>,
+): void => {
+  const open = engine.open.bind(engine);
+  engine.open = async (request) => {
+    const copy = await open(request);
+    const apply = copy.apply.bind(copy);
+    copy.apply = (updates) => around(apply, updates);
+    return copy;
+  };
+};
 
 /** Shared by activity unit tests: a story Ana and Ben type into, one word each in turn. */
 export const twoTypists = async (storage: Storage, id = 'st_two_typists') => {

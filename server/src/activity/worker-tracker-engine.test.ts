@@ -6,7 +6,7 @@ import type { SqliteStorage } from '../storage/sqlite-storage';
 import type { ActivityRecord, StoredUpdate } from '../storage/storage';
 import { FIXTURE_OTHER_USER, FIXTURE_USER, openFixtureStorage } from '../storage/test-fixtures';
 import { ActivityRecorder } from './activity-recorder';
-import { twoTypists } from './test-fixtures';
+import { aroundApply, twoTypists } from './test-fixtures';
 import {
   InProcessTrackerEngine,
   type OpenTracker,
@@ -168,20 +168,14 @@ describe('ActivityRecorder whose worker is killed mid-round', () => {
     const engine = new WorkerTrackerEngine({ logger });
     let kills = 0;
     // Kills the worker right after each of the first two batches is sent to it.
-    const openCopy = engine.open.bind(engine);
-    engine.open = async (request) => {
-      const copy = await openCopy(request);
-      const apply = copy.apply.bind(copy);
-      copy.apply = (updates) => {
-        const applying = apply(updates);
-        if (kills < 2) {
-          kills++;
-          void engine.thread?.terminate();
-        }
-        return applying;
-      };
-      return copy;
-    };
+    aroundApply(engine, (apply, updates) => {
+      const applying = apply(updates);
+      if (kills < 2) {
+        kills++;
+        void engine.thread?.terminate();
+      }
+      return applying;
+    });
     const r = new ActivityRecorder({ storage, logger, engine });
     try {
       const story = await twoTypists(storage, 'st_killed');
