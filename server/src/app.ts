@@ -33,6 +33,8 @@ export interface CopydeskOptions {
   clientDist: string;
   /** PostgreSQL when set, else SQLite under dataDir. */
   databaseUrl?: string;
+  /** SQLITE_CHECKPOINT_EVERY_COMMITS: see SqliteStorageOptions.checkpointEveryCommits. */
+  sqliteCheckpointEveryCommits?: number;
   unloadAfterMs?: number;
   compactEveryUpdates?: number;
   /** ACTIVITY_IDLE_MS: see ActivityRecorderOptions.idleMs. */
@@ -72,11 +74,19 @@ export interface SecurityOptions {
 }
 
 /** The storage the server and the `users` command use for the given configuration. */
-export const openStorage = (options: { dataDir: string; databaseUrl?: string; logger?: Logger }) =>
+export const openStorage = (options: {
+  dataDir: string;
+  databaseUrl?: string;
+  logger?: Logger;
+  sqliteCheckpointEveryCommits?: number;
+}) =>
   createStorage({
     dataDir: options.dataDir,
     ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.sqliteCheckpointEveryCommits !== undefined
+      ? { sqliteCheckpointEveryCommits: options.sqliteCheckpointEveryCommits }
+      : {}),
   });
 
 export interface Copydesk {

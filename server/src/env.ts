@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { DEFAULT_LIMITS } from '@copydesk/shared';
 import { z } from 'zod';
+import { DEFAULT_CHECKPOINT_EVERY_COMMITS } from './storage/sqlite-storage';
 
 const int = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
 
@@ -19,6 +20,8 @@ const EnvSchema = z
       .default('info'),
     STORY_UNLOAD_AFTER_MS: z.coerce.number().int().min(0).default(30_000),
     COMPACT_EVERY_UPDATES: z.coerce.number().int().min(10).default(2_000),
+    /** SQLite: a WAL checkpoint in its own thread after this many commits; 0: on the commit. */
+    SQLITE_CHECKPOINT_EVERY_COMMITS: int(0, DEFAULT_CHECKPOINT_EVERY_COMMITS),
     /** The activity feed drops a story's working copy after this long without edits. */
     ACTIVITY_IDLE_MS: int(100, 300_000),
     /** 1: the activity feed applies edits in a worker thread; 0: in the server's own loop. */

@@ -28,6 +28,7 @@ const copydesk = await startCopydesk({
   logger,
   clientDist: env.CLIENT_DIST ? path.resolve(env.CLIENT_DIST) : defaultClientDist,
   ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+  sqliteCheckpointEveryCommits: env.SQLITE_CHECKPOINT_EVERY_COMMITS,
   ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
   redisKeyPrefix: env.REDIS_KEY_PREFIX,
   ...(env.INSTANCE_ID ? { instanceId: env.INSTANCE_ID } : {}),

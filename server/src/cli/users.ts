@@ -115,7 +115,8 @@ const run = async (argv: string[]): Promise<void> => {
   const { positional, flags } = parseArgs(rest);
   const env = readStorageEnv();
   // The same constructor the server uses (app.ts openStorage): PostgreSQL or SQLite.
-  const storage = createStorage(env);
+  // A one-off command: SQLite checkpoints on commit, no checkpoint thread.
+  const storage = createStorage({ ...env, sqliteCheckpointEveryCommits: 0 });
   try {
     await storage.migrate();
     switch (command) {

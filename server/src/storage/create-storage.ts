@@ -12,6 +12,8 @@ export interface CreateStorageOptions {
   /** PostgreSQL only: keep every table in this schema (search_path). */
   schema?: string;
   logger?: Logger;
+  /** SQLite only: a WAL checkpoint in its own thread after this many commits (0: inline). */
+  sqliteCheckpointEveryCommits?: number;
 }
 
 /** PostgreSQL when a database URL is given, else SQLite at `<dataDir>/copydesk.sqlite`. */
@@ -22,4 +24,10 @@ export const createStorage = (options: CreateStorageOptions): Storage =>
         ...(options.schema ? { schema: options.schema } : {}),
         ...(options.logger ? { logger: options.logger } : {}),
       })
-    : new SqliteStorage({ file: path.join(options.dataDir, 'copydesk.sqlite') });
+    : new SqliteStorage({
+        file: path.join(options.dataDir, 'copydesk.sqlite'),
+        ...(options.logger ? { logger: options.logger } : {}),
+        ...(options.sqliteCheckpointEveryCommits !== undefined
+          ? { checkpointEveryCommits: options.sqliteCheckpointEveryCommits }
+          : {}),
+      });

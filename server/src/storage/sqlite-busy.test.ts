@@ -90,4 +90,27 @@ describe('SqliteWriteQueue', () => {
     expect(isSqliteBusy(error)).toBe(false);
     expect(attempts).toBe(1);
   });
+
+  it('tells the checkpoint thread of each write that went through, once', async () => {
+    let written = 0;
+    const queue = new SqliteWriteQueue(
+      { deadlineMs: 5_000, firstDelayMs: 5, maxDelayMs: 50 },
+      () => {
+        written++;
+      },
+    );
+    await queue.run(insert(1));
+    expect(written).toBe(1);
+    // A write that waited for the lock counts once, when it is stored, not per attempt.
+    locker.exec('BEGIN IMMEDIATE');
+    const waiting = queue.run(insert(2));
+    expect(written).toBe(1);
+    locker.exec('COMMIT');
+    await waiting;
+    expect(written).toBe(2);
+    // A write that failed wrote nothing.
+    await queue.run(() => db.prepare('INSERT INTO missing (n) VALUES (1)').run()).catch(() => {});
+    expect(written).toBe(2);
+    expect(rows()).toEqual([1, 2]);
+  });
 });

@@ -42,7 +42,11 @@ export class SqliteWriteQueue {
   private tail: Promise<void> = Promise.resolve();
   private queued = 0;
 
-  constructor(private readonly options: BusyRetryOptions = DEFAULT_BUSY_RETRY) {}
+  constructor(
+    private readonly options: BusyRetryOptions = DEFAULT_BUSY_RETRY,
+    /** Called after each write that went through (the checkpoint thread counts commits). */
+    private readonly onWritten?: () => void,
+  ) {}
 
   /** Writes waiting for the lock (or for an earlier write that waits). */
   get waiting(): number {
@@ -52,15 +56,26 @@ export class SqliteWriteQueue {
   /** Runs `write` (one statement or one transaction) now, or after the writes queued before it. */
   run<T>(write: () => T): Promise<T> {
     const deadline = Date.now() + this.options.deadlineMs;
+    const counted = this.counted(write);
     if (this.queued === 0) {
       try {
-        return Promise.resolve(write());
+        return Promise.resolve(counted());
       } catch (err) {
         if (!isSqliteBusy(err)) return Promise.reject(err);
-        return this.enqueue(write, deadline, err);
+        return this.enqueue(counted, deadline, err);
       }
     }
-    return this.enqueue(write, deadline, null);
+    return this.enqueue(counted, deadline, null);
+  }
+
+  private counted<T>(write: () => T): () => T {
+    const onWritten = this.onWritten;
+    if (!onWritten) return write;
+    return () => {
+      const result = write();
+      onWritten();
+      return result;
+    };
   }
 
   /** Resolves once every write issued so far has settled (close waits for it). */

@@ -2,8 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Role, StoryStatus } from '@copydesk/shared';
 import Database from 'better-sqlite3';
+import type { Logger } from '../logger';
 import { packSnapshotParts, unpackSnapshotParts } from './snapshot-parts.mjs';
 import { DEFAULT_BUSY_RETRY as SQLITE_BUSY_RETRY, SqliteWriteQueue } from './sqlite-busy';
+import { SqliteCheckpointer } from './sqlite-checkpointer';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations';
 import { SqliteSubStore, StatementCache } from './sqlite-statements';
 import type {
@@ -107,6 +109,24 @@ const snapshotFromRow = (r: SnapshotRow): Snapshot => ({
   parts: unpackSnapshotParts(bytes(r.data), r.parts),
 });
 
+export interface SqliteStorageOptions {
+  file: string;
+  synchronous?: 'NORMAL' | 'FULL';
+  /**
+   * A WAL checkpoint is run in a thread of its own after this many commits (default 300,
+   * about the 1000 pages SQLite checkpoints at); 0: SQLite checkpoints inside the commit that
+   * fills the WAL, on the event loop.
+   */
+  checkpointEveryCommits?: number;
+  logger?: Logger;
+}
+
+/** SQLite's own default: the writer checkpoints once the WAL holds this many pages. */
+const INLINE_CHECKPOINT_PAGES = 1000;
+/** With the checkpoint thread, the writer checkpoints only if the WAL got this big anyway. */
+const BACKSTOP_CHECKPOINT_PAGES = 10_000;
+export const DEFAULT_CHECKPOINT_EVERY_COMMITS = 300;
+
 /**
  * Embedded default storage: one SQLite file in WAL mode. synchronous=NORMAL keeps
  * every committed transaction across a process crash (SIGKILL); only an OS crash
@@ -118,9 +138,13 @@ export class SqliteStorage implements Storage {
   private readonly db: Database.Database;
   private readonly statements: StatementCache;
   /** Writes wait for a lock held by another process on a timer, not in the event loop. */
-  private readonly writes = new SqliteWriteQueue();
+  private readonly writes = new SqliteWriteQueue(SQLITE_BUSY_RETRY, () =>
+    this.checkpointer?.committed(),
+  );
+  /** Copies the WAL into the database file off the event loop (null: SQLite does it inline). */
+  private checkpointer: SqliteCheckpointer | null = null;
 
-  constructor(options: { file: string; synchronous?: 'NORMAL' | 'FULL' }) {
+  constructor(options: SqliteStorageOptions) {
     fs.mkdirSync(path.dirname(options.file), { recursive: true });
     this.db = new Database(options.file);
     this.sqliteFile = options.file === ':memory:' ? undefined : options.file;
@@ -133,6 +157,32 @@ export class SqliteStorage implements Storage {
     // From here on a few ms only: SQLite waits for a lock synchronously, which would freeze
     // every story and connection; longer waits are retried on a timer (sqlite-busy.ts).
     this.db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    const every = options.checkpointEveryCommits ?? DEFAULT_CHECKPOINT_EVERY_COMMITS;
+    if (this.sqliteFile && every > 0) this.checkpointInBackground(every, options.logger);
+  }
+
+  /** The checkpoint thread (null: none, or it failed and commits checkpoint inline again). */
+  get checkpointThread(): SqliteCheckpointer | null {
+    return this.checkpointer;
+  }
+
+  /** WAL size (pages) at which a commit checkpoints on the event loop (wal_autocheckpoint). */
+  get inlineCheckpointPages(): number {
+    return this.db.pragma('wal_autocheckpoint', { simple: true }) as number;
+  }
+
+  private checkpointInBackground(everyCommits: number, logger: Logger | undefined): void {
+    // A backstop only: should the thread fall behind, the writer still bounds the WAL.
+    this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+    this.checkpointer = new SqliteCheckpointer({
+      file: this.sqliteFile as string,
+      everyCommits,
+      onFailed: (err) => {
+        this.checkpointer = null;
+        logger?.warn({ err }, 'SQLite checkpoint thread failed; checkpointing on commit again');
+        if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${INLINE_CHECKPOINT_PAGES}`);
+      },
+    });
   }
 
   private write<T>(fn: () => T): Promise<T> {
@@ -157,7 +207,10 @@ export class SqliteStorage implements Storage {
   async close(): Promise<void> {
     // A write still waiting for the lock settles (stored or failed) before the connection goes.
     await this.writes.drained();
+    // At once, in this turn: writes issued after close() must fail, not slip in.
     if (this.db.open) this.db.close();
+    // Last to close, the thread's connection copies what is left and removes the WAL.
+    await this.checkpointer?.close();
   }
 
   async countAccounts(): Promise<number> {

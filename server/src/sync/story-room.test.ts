@@ -31,11 +31,12 @@ describe('StoryRoom when storing fails', () => {
   it('rejects the waiters with 503, now and after, and the registry drops the room', async () => {
     const room = await registry.acquire('st_fails');
     room.editAsServer(FIXTURE_USER, (doc) => storyTypes(doc).body.insert(0, 'lost? '));
-    const waiting = room.whenStoredAsync();
+    // Handled from the start: it rejects while close() waits for the checkpoint thread.
+    const waiting = expect(room.whenStoredAsync()).rejects.toMatchObject({ status: 503 });
     // The edit is stored on a later turn; the database is gone by then.
     await storage.close();
 
-    await expect(waiting).rejects.toMatchObject({ status: 503 });
+    await waiting;
     await expect(room.whenStoredAsync()).rejects.toMatchObject({ status: 503 });
     expect(registry.loaded('st_fails')).toBeUndefined();
   });
