@@ -16,7 +16,7 @@ import { createHttpApp } from './http/http-app';
 import { metricsRouter } from './http/metrics';
 import type { Logger } from './logger';
 import { attachDeskChannel, isDeskChannelRequest } from './realtime';
-import { createStorage } from './storage/create-storage';
+import { type CreateStorageOptions, createStorage } from './storage/create-storage';
 import type { Storage } from './storage/storage';
 import { StoryService } from './stories/story-service';
 import { Compactor } from './sync/compactor';
@@ -74,19 +74,17 @@ export interface SecurityOptions {
 }
 
 /** The storage the server and the `users` command use for the given configuration. */
-export const openStorage = (options: {
-  dataDir: string;
-  databaseUrl?: string;
-  logger?: Logger;
-  sqliteCheckpointEveryCommits?: number;
-}) =>
+export const openStorage = (
+  options: Pick<
+    CreateStorageOptions,
+    'dataDir' | 'databaseUrl' | 'logger' | 'sqliteCheckpointEveryCommits'
+  >,
+) =>
   createStorage({
     dataDir: options.dataDir,
-    ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
-    ...(options.logger ? { logger: options.logger } : {}),
-    ...(options.sqliteCheckpointEveryCommits !== undefined
-      ? { sqliteCheckpointEveryCommits: options.sqliteCheckpointEveryCommits }
-      : {}),
+    databaseUrl: options.databaseUrl,
+    logger: options.logger,
+    sqliteCheckpointEveryCommits: options.sqliteCheckpointEveryCommits,
   });
 
 export interface Copydesk {

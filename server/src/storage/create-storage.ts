@@ -26,8 +26,6 @@ export const createStorage = (options: CreateStorageOptions): Storage =>
       })
     : new SqliteStorage({
         file: path.join(options.dataDir, 'copydesk.sqlite'),
-        ...(options.logger ? { logger: options.logger } : {}),
-        ...(options.sqliteCheckpointEveryCommits !== undefined
-          ? { checkpointEveryCommits: options.sqliteCheckpointEveryCommits }
-          : {}),
+        logger: options.logger,
+        checkpointEveryCommits: options.sqliteCheckpointEveryCommits,
       });

@@ -56,26 +56,22 @@ export class SqliteWriteQueue {
   /** Runs `write` (one statement or one transaction) now, or after the writes queued before it. */
   run<T>(write: () => T): Promise<T> {
     const deadline = Date.now() + this.options.deadlineMs;
-    const counted = this.counted(write);
     if (this.queued === 0) {
       try {
-        return Promise.resolve(counted());
+        return Promise.resolve(this.attempt(write));
       } catch (err) {
         if (!isSqliteBusy(err)) return Promise.reject(err);
-        return this.enqueue(counted, deadline, err);
+        return this.enqueue(write, deadline, err);
       }
     }
-    return this.enqueue(counted, deadline, null);
+    return this.enqueue(write, deadline, null);
   }
 
-  private counted<T>(write: () => T): () => T {
-    const onWritten = this.onWritten;
-    if (!onWritten) return write;
-    return () => {
-      const result = write();
-      onWritten();
-      return result;
-    };
+  /** One try of `write`; `onWritten` hears of it only if it went through. */
+  private attempt<T>(write: () => T): T {
+    const result = write();
+    this.onWritten?.();
+    return result;
   }
 
   /** Resolves once every write issued so far has settled (close waits for it). */
@@ -106,7 +102,7 @@ export class SqliteWriteQueue {
     }
     for (;;) {
       try {
-        return write();
+        return this.attempt(write);
       } catch (err) {
         if (!isSqliteBusy(err)) throw err;
         lastError = err;
