@@ -1,26 +1,13 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { readFields, storyTypes } from '@copydesk/shared';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { logRowsInFileAlone } from '../../server/src/storage/test-fixtures';
 import { createStory, getStory, login } from '../helpers/api';
 import { type RunningServer, startServer } from '../helpers/server';
 import { connectClient, waitFor } from '../helpers/yjs-client';
 
 const EDITS = 400;
-
-/** Log rows the database file holds by itself (its WAL left out): what checkpoints copied. */
-const rowsCheckpointed = (dataDir: string): number => {
-  const copy = path.join(dataDir, 'file-alone.sqlite');
-  fs.copyFileSync(path.join(dataDir, 'copydesk.sqlite'), copy);
-  const db = new Database(copy, { readonly: true });
-  try {
-    return (db.prepare('SELECT count(*) AS n FROM updates').get() as { n: number }).n;
-  } finally {
-    db.close();
-    fs.rmSync(copy);
-  }
-};
 
 /**
  * SQLite's checkpoints run in a thread of their own (server/src/storage/sqlite-checkpointer.ts),
@@ -57,7 +44,7 @@ describe('the SQLite checkpoint thread', () => {
     const seenByBen = readFields(ben.doc).body;
     await typing;
     // The thread had copied part of the log into the file itself before the kill.
-    expect(rowsCheckpointed(first.dataDir)).toBeGreaterThan(1);
+    expect(logRowsInFileAlone(path.join(first.dataDir, 'copydesk.sqlite'))).toBeGreaterThan(1);
 
     const second = await startServer({ dataDir: first.dataDir, env });
     servers.push(second);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { storyTypes } from '@copydesk/shared';
+import Database from 'better-sqlite3';
 import * as Y from 'yjs';
 import { SqliteStorage } from './sqlite-storage';
 import type { LoggedUpdate, Storage, StoryRecord } from './storage';
@@ -29,17 +30,42 @@ export const addFixtureAccount = (
   id: keyof typeof FIXTURE_ACCOUNTS = FIXTURE_USER,
 ) => storage.createAccount({ id, ...FIXTURE_ACCOUNTS[id], role: 'editor', passwordHash: 'x' });
 
-/** A fresh SQLite file in its own temp folder, migrated, with Ana; `remove` closes and deletes it. */
-export const openFixtureStorage = async (name: string) => {
+/**
+ * A fresh SQLite file in its own temp folder, migrated, with Ana; `remove` closes and deletes it.
+ * `checkpointEveryCommits`: see SqliteStorageOptions (default: the storage's own).
+ */
+export const openFixtureStorage = async (
+  name: string,
+  options: { checkpointEveryCommits?: number } = {},
+) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `copydesk-${name}-`));
-  const storage = new SqliteStorage({ file: path.join(dir, 'copydesk.sqlite') });
+  const file = path.join(dir, 'copydesk.sqlite');
+  const storage = new SqliteStorage({ file, ...options });
   await storage.migrate();
   await addFixtureAccount(storage);
   const remove = async () => {
     await storage.close();
     fs.rmSync(dir, { recursive: true, force: true });
   };
-  return { storage, remove };
+  return { storage, file, remove };
+};
+
+/**
+ * Log rows the database file holds by itself, its WAL left out: what checkpoints have copied
+ * into it. Without a checkpoint even the schema is still only in the WAL (0 then).
+ */
+export const logRowsInFileAlone = (file: string): number => {
+  const copy = `${file}.alone`;
+  fs.copyFileSync(file, copy);
+  const db = new Database(copy, { readonly: true });
+  try {
+    const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'updates'");
+    if ((tables.get() as { n: number }).n === 0) return 0;
+    return (db.prepare('SELECT count(*) AS n FROM updates').get() as { n: number }).n;
+  } finally {
+    db.close();
+    fs.rmSync(copy, { force: true });
+  }
 };
 
 const fixtureStory = (id: string, at: number): StoryRecord => ({
