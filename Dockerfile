@@ -18,4 +18,5 @@ COPY --from=build /app /app
 VOLUME /data
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:3000/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "--import", "tsx", "server/src/main.ts"]
+# The built server (scripts/build-server.mjs); keep the flags in step with SERVER_NODE_ARGS.
+CMD ["node", "--enable-source-maps", "server/dist/main.mjs"]

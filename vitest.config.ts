@@ -9,6 +9,7 @@ export default defineConfig({
       'test/**/*.test.ts',
     ],
     exclude: ['**/node_modules/**'],
+    globalSetup: ['test/helpers/built-server.global.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Cross-process tests start real servers; two files at a time fits 2 cores.

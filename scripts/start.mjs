@@ -1,8 +1,15 @@
-// `npm start`: build the client if it is missing or older than its sources, then run the server.
+// `npm start`: build the client and the server if either is missing or older than its
+// sources, then run the built server.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  buildServer,
+  SERVER_ENTRY,
+  SERVER_NODE_ARGS,
+  serverBuildIsStale,
+} from './build-server.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const newest = (dir) => {
@@ -28,7 +35,11 @@ if (builtAt < sourcesAt) {
   });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
-const server = spawnSync(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+if (serverBuildIsStale()) {
+  console.log('Building the server…');
+  await buildServer();
+}
+const server = spawnSync(process.execPath, [...SERVER_NODE_ARGS, SERVER_ENTRY], {
   cwd: root,
   stdio: 'inherit',
 });

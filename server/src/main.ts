@@ -9,6 +9,7 @@ import { createLogger } from './logger';
 const env = readEnv();
 const logger = createLogger(env.LOG_LEVEL);
 const production = env.NODE_ENV === 'production';
+// Two levels up from both server/src/main.ts and the built server/dist/main.mjs.
 const defaultClientDist = fileURLToPath(new URL('../../client/dist', import.meta.url));
 
 const relayBeforeStore = env.BENCH_RELAY_BEFORE_STORE === '1';

@@ -5,6 +5,7 @@ export default defineConfig({
   test: {
     root: new URL('../..', import.meta.url).pathname,
     include: ['test/chaos/**/*.test.ts', 'test/chaos/**/*.chaos.ts'],
+    globalSetup: ['test/helpers/built-server.global.ts'],
     testTimeout: 1_200_000,
     hookTimeout: 120_000,
     maxWorkers: 2,

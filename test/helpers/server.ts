@@ -5,9 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { SERVER_ENTRY, SERVER_NODE_ARGS } from '../../scripts/build-server.mjs';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const MAIN = path.join(REPO_ROOT, 'server/src/main.ts');
 
 export type LogEntry = Record<string, unknown> & { msg?: string };
 
@@ -42,7 +42,10 @@ export interface RunningServer {
   kill(): Promise<void>;
 }
 
-/** Starts a real server process on port 0 with its own data dir; resolves once it listens. */
+/**
+ * Starts a real server process (what `npm start` runs) on port 0 with its own data dir;
+ * resolves once it listens.
+ */
 export const startServer = async (options: ServerOptions = {}): Promise<RunningServer> => {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'copydesk-test-'));
   const env: NodeJS.ProcessEnv = {
@@ -55,7 +58,9 @@ export const startServer = async (options: ServerOptions = {}): Promise<RunningS
     ...options.env,
   };
   for (const name of options.unsetEnv ?? []) delete env[name];
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', MAIN], {
+  // The built server (vitest's globalSetup keeps it in step with the sources).
+  const args = [...SERVER_NODE_ARGS, ...(options.nodeArgs ?? []), SERVER_ENTRY];
+  const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -171,9 +171,10 @@ interface ClientStructs {
 }
 
 /*
- * Helpers of validateUpdate live at module level, not as closures inside it: the server runs
- * through tsx, whose esbuild keepNames wraps every named closure in __name() (a
- * defineProperty) each time it is created — 5 % of the server's CPU in the trace benchmark.
+ * Helpers of validateUpdate live at module level, not as closures inside it: under tsx
+ * (`npm run dev`; every run before the server was built) esbuild's keepNames wraps every named
+ * closure in __name() (a defineProperty) each time it is created — 5 % of the server's CPU in
+ * the trace benchmark.
  */
 
 /** The client's next clock: as this update has advanced it so far, else the document's. */

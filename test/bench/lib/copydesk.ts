@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { SYNC_PATH } from '@copydesk/shared';
+import type * as BuildServer from '../../../scripts/build-server.mjs';
 import { api, createStory, login } from '../../helpers/api';
 import { type PgRedis, provisionPgRedis } from './pg-redis';
 import {
@@ -31,11 +33,30 @@ export const BENCH_LIMITS: Record<string, string> = {
 /** The bench-only server switch for the durability-cost scenario (see docs/BENCHMARKS.md). */
 export const RELAY_BEFORE_STORE_ENV = 'BENCH_RELAY_BEFORE_STORE';
 
+/** What `npm start` runs in a tree: its built server, built first if stale. */
+const builtServers = new Map<string, Promise<string[]>>();
+const serverCommand = (root: string): Promise<string[]> => {
+  let command = builtServers.get(root);
+  if (!command) {
+    const script = path.join(root, 'scripts/build-server.mjs');
+    // Trees from before the build (A/B runs against old commits) ran through tsx.
+    command = !fs.existsSync(script)
+      ? Promise.resolve(['--import', 'tsx', path.join(root, 'server/src/main.ts')])
+      : (async () => {
+          const build = (await import(pathToFileURL(script).href)) as typeof BuildServer;
+          if (build.serverBuildIsStale()) await build.buildServer();
+          return [...build.SERVER_NODE_ARGS, build.SERVER_ENTRY];
+        })();
+    builtServers.set(root, command);
+  }
+  return command;
+};
+
 /** copydesk-pg: two instances on one PostgreSQL database, in step through Redis. */
 const instancesOf = (kind: CopydeskKind): number => (kind === 'copydesk-pg' ? 2 : 1);
 
 /**
- * Starts Copydesk as `node --import tsx server/src/main.ts`: one process on SQLite in a temp
+ * Starts Copydesk as `npm start` runs it (the built server/dist/main.mjs): one process on SQLite in a temp
  * DATA_DIR, or (copydesk-pg) two processes sharing a fresh PostgreSQL database and Redis key
  * prefix, each with its own port and temp dir. Everything made here goes again in `stop()`.
  */
@@ -44,7 +65,7 @@ export const startCopydesk = async (
   options: StartOptions,
 ): Promise<ServerUnderTest> => {
   const root = options.copydeskDir ?? REPO_ROOT;
-  const main = path.join(root, 'server/src/main.ts');
+  const args = await serverCommand(root);
   const env: Record<string, string> = { NODE_ENV: 'test', LOG_LEVEL: 'warn', ...BENCH_LIMITS };
   if (kind === 'copydesk-rbs') env[RELAY_BEFORE_STORE_ENV] = '1';
   const dirs: string[] = [];
@@ -67,7 +88,6 @@ export const startCopydesk = async (
       Array.from({ length: instancesOf(kind) }, () => {
         const dataDir = trackDataDir(fs.mkdtempSync(path.join(os.tmpdir(), 'copydesk-bench-')));
         dirs.push(dataDir);
-        const args = ['--import', 'tsx', main];
         return spawnServer(args, { ...env, DATA_DIR: dataDir }, '/healthz', options, root);
       }),
     );
