@@ -195,6 +195,7 @@ export const startCopydesk = async (options: CopydeskOptions): Promise<Copydesk>
       activityWorkingCopies: () => activity.workingCopies,
       activityWorkerRestarts: () => activityEngine?.restarts ?? 0,
       clusterCatchUps: () => registry.clusterStats.catchUps,
+      streamingPauses: () => registry.streamingPauses,
       awarenessStates: () =>
         registry.readyRooms().reduce((n, room) => n + room.presence.awareness.getStates().size, 0),
     }),

@@ -11,6 +11,8 @@ export interface MetricSources {
   activityWorkerRestarts: () => number;
   /** Catch-ups from the update log by rooms whose bus messages were missing or late. */
   clusterCatchUps: () => number;
+  /** Commits held a moment because their story was streaming edits (write-scheduler.ts). */
+  streamingPauses: () => number;
 }
 
 /** GET /metrics in Prometheus text: process metrics plus what a desk operator watches. */
@@ -69,6 +71,12 @@ export const metricsRouter = (sources: MetricSources): Router => {
     'copydesk_activity_worker_restarts_total',
     'Activity-feed worker threads that crashed or hung and were replaced',
     sources.activityWorkerRestarts,
+  );
+  // A replay, an import or a crowd typing into one story; typing alone never causes one.
+  counter(
+    'copydesk_streaming_pauses_total',
+    'Commits of a story streaming edits held a moment to carry more of them',
+    sources.streamingPauses,
   );
   gauge('copydesk_desk_connections', 'Open desk (Socket.IO) connections', sources.deskConnections);
   const router = Router();

@@ -57,6 +57,11 @@ export class RoomRegistry {
     );
   }
 
+  /** Times a streaming story's next commit was held to carry more (write-scheduler.ts). */
+  get streamingPauses(): number {
+    return this.writer.streamingPauses;
+  }
+
   get loadedCount(): number {
     return this.rooms.size;
   }

@@ -104,6 +104,8 @@ export class StoryRoom implements BatchingRoom {
   /** Accepted, not yet stored. `pending[applyFrom..]` are not in the document yet either. */
   private pending: PendingWrite[] = [];
   private applyFrom = 0;
+  /** Writes queued since the last batch was cut (RoomBatch.received). */
+  private receivedSinceCut = 0;
   /** Next clock per client and root names, counting accepted updates not yet in the document. */
   private readonly queuedState = new Map<number, number>();
   private readonly queuedRoots = new Set<string>();
@@ -540,6 +542,7 @@ export class StoryRoom implements BatchingRoom {
     this.sizeBound += write.update.byteLength;
     if (this.options.relayBeforeStore) this.relayUpdate(write);
     this.pending.push(write);
+    this.receivedSinceCut++;
     if (inDoc) this.applyFrom = this.pending.length;
     if (!this.writing && this.pending.length === 1) this.scheduleWrite();
   }
@@ -564,10 +567,13 @@ export class StoryRoom implements BatchingRoom {
       writes: batch,
       ackVector: batch.some((w) => w.origin?.wantsAck) ? Y.encodeStateVector(this.ydoc) : null,
     };
+    const received = this.receivedSinceCut;
+    this.receivedSinceCut = 0;
     return {
       storyId: this.id,
       updates: batch,
       headline: this.ydoc.getText('headline').toString().slice(0, 300),
+      received,
     };
   }
 

@@ -5,7 +5,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteStorage } from '../storage/sqlite-storage';
 import type { AppendedRange, StoryAppend } from '../storage/storage';
 import { addFixtureAccount, addFixtureStories, loggedText } from '../storage/test-fixtures';
-import { type BatchingRoom, type RoomBatch, WriteScheduler } from './write-scheduler';
+import {
+  type BatchingRoom,
+  type RoomBatch,
+  STREAMING_BATCH,
+  STREAMING_PAUSE_MS,
+  WriteScheduler,
+} from './write-scheduler';
 
 /** A room with one batch to store, recording what the scheduler told it. */
 class OneBatchRoom implements BatchingRoom {
@@ -23,6 +29,30 @@ class OneBatchRoom implements BatchingRoom {
   }
   batchFailed(err: unknown): void {
     this.failed = err;
+  }
+}
+
+/** A room handed batches one after another; notes when each was stored. */
+class QueueRoom implements BatchingRoom {
+  readonly storedAt: number[] = [];
+  readonly takenAt: number[] = [];
+  private readonly queue: RoomBatch[] = [];
+  constructor(private readonly scheduler: WriteScheduler) {}
+  /** A batch of `received` client updates (merged into one row, as a sender's run is). */
+  write(storyId: string, text: string, received: number): void {
+    this.queue.push({ storyId, updates: [loggedText(text)], headline: storyId, received });
+    this.scheduler.schedule(this);
+  }
+  takeBatch(): RoomBatch | null {
+    const batch = this.queue.shift() ?? null;
+    if (batch) this.takenAt.push(performance.now());
+    return batch;
+  }
+  batchStored(): void {
+    this.storedAt.push(performance.now());
+  }
+  batchFailed(err: unknown): void {
+    throw err;
   }
 }
 
@@ -73,6 +103,7 @@ describe('WriteScheduler', () => {
           storyId: id,
           updates: [loggedText(`${id}:a`), loggedText(`${id}:b`)],
           headline: `${id}!`,
+          received: 2,
         }),
     );
     for (const room of rooms) scheduler.schedule(room);
@@ -88,17 +119,58 @@ describe('WriteScheduler', () => {
     await storage.close();
   });
 
+  it("holds a streaming story's next commit a moment, and no other story's", async () => {
+    const { storage } = await sqlite(['stream', 'typed']);
+    const scheduler = new WriteScheduler(storage);
+    const stream = new QueueRoom(scheduler);
+    const typed = new QueueRoom(scheduler);
+    stream.write('stream', 'run 1', STREAMING_BATCH);
+    await until(() => stream.storedAt.length === 1);
+    stream.write('stream', 'run 2', 1);
+    typed.write('typed', 'a word', 1);
+    await until(() => typed.storedAt.length === 1);
+    // The typed story went out in the next turn; the streaming one waits out its pause.
+    expect(stream.storedAt.length).toBe(1);
+    await until(() => stream.storedAt.length === 2);
+    const [first, second] = stream.takenAt as [number, number];
+    expect(second - first).toBeGreaterThanOrEqual(STREAMING_PAUSE_MS - 0.1);
+    expect(scheduler.streamingPauses).toBe(1);
+    expect(await texts(storage, 'stream')).toEqual(['stream:created', 'run 1', 'run 2']);
+    expect(await texts(storage, 'typed')).toEqual(['typed:created', 'a word']);
+    await storage.close();
+  });
+
+  it('cuts a story that is typed into (fewer updates a turn) in the very next turn', async () => {
+    const { storage } = await sqlite(['typed']);
+    const scheduler = new WriteScheduler(storage);
+    const room = new QueueRoom(scheduler);
+    room.write('typed', 'w1', STREAMING_BATCH - 1);
+    await until(() => room.storedAt.length === 1);
+    room.write('typed', 'w2', 1);
+    await until(() => room.storedAt.length === 2);
+    expect(scheduler.streamingPauses).toBe(0);
+    expect(await texts(storage, 'typed')).toEqual(['typed:created', 'w1', 'w2']);
+    await storage.close();
+  });
+
   it('a story that cannot be stored fails alone, and nothing is stored twice', async () => {
     const { storage, calls } = await sqlite(['ok1', 'ok2']);
     const scheduler = new WriteScheduler(storage);
     const good = ['ok1', 'ok2'].map(
-      (id) => new OneBatchRoom({ storyId: id, updates: [loggedText(`${id}:x`)], headline: id }),
+      (id) =>
+        new OneBatchRoom({
+          storyId: id,
+          updates: [loggedText(`${id}:x`)],
+          headline: id,
+          received: 1,
+        }),
     );
     // No such story: the foreign key refuses its rows, and the shared commit with them.
     const bad = new OneBatchRoom({
       storyId: 'gone',
       updates: [loggedText('gone:x')],
       headline: '',
+      received: 1,
     });
     for (const room of [good[0], bad, good[1]] as OneBatchRoom[]) scheduler.schedule(room);
     await until(() => bad.failed !== null && good.every((r) => r.stored !== null));

@@ -10,7 +10,19 @@ export interface RoomBatch {
   storyId: string;
   updates: LoggedUpdate[];
   headline: string;
+  /** Client updates the batch holds (`updates` may be fewer: a sender's run is merged). */
+  received: number;
 }
+
+/**
+ * A room whose batch held this many client updates is streaming into its story (a replay, an
+ * import, a crowd typing at once): its next batch is cut STREAMING_PAUSE_MS after this one, not
+ * in the next turn, so a commit, a Yjs transaction and a relay frame carry a millisecond's
+ * updates rather than whatever arrived since the last turn. Typing, even ten people in one
+ * story, never comes near it; the other rooms are not held back.
+ */
+export const STREAMING_BATCH = 16;
+export const STREAMING_PAUSE_MS = 2;
 
 /** What the scheduler needs from a room (StoryRoom). */
 export interface BatchingRoom {
@@ -30,6 +42,13 @@ export interface BatchingRoom {
 export class WriteScheduler {
   private readonly due = new Set<BatchingRoom>();
   private scheduled = false;
+  /** Streaming rooms: when their pause ends (performance.now()). */
+  private readonly pausedUntil = new WeakMap<BatchingRoom, number>();
+  /** Paused rooms with writes, due again when the timer fires. */
+  private readonly waiting = new Set<BatchingRoom>();
+  private waitTimer: NodeJS.Timeout | null = null;
+  /** Batches after which their room was held for STREAMING_PAUSE_MS (/metrics). */
+  streamingPauses = 0;
 
   constructor(private readonly storage: Storage) {}
 
@@ -45,15 +64,38 @@ export class WriteScheduler {
     this.scheduled = false;
     const rooms: BatchingRoom[] = [];
     const batches: RoomBatch[] = [];
+    const now = performance.now();
     for (const room of this.due) {
+      const until = this.pausedUntil.get(room) ?? 0;
+      // Timers run to the millisecond: a pause within 0.05 ms of its end is over.
+      if (until > now + 0.05) {
+        this.wait(room, until - now);
+        continue;
+      }
       const batch = room.takeBatch();
       if (!batch) continue;
+      if (batch.received >= STREAMING_BATCH) {
+        this.pausedUntil.set(room, now + STREAMING_PAUSE_MS);
+        this.streamingPauses++;
+      }
       rooms.push(room);
       batches.push(batch);
     }
     this.due.clear();
     if (batches.length === 0) return;
     void this.store(rooms, batches);
+  };
+
+  /** The room goes out when the first pause of those waiting ends (all are at most one). */
+  private wait(room: BatchingRoom, remainingMs: number): void {
+    this.waiting.add(room);
+    this.waitTimer ??= setTimeout(this.endPause, remainingMs);
+  }
+
+  private readonly endPause = (): void => {
+    this.waitTimer = null;
+    for (const room of this.waiting) this.schedule(room);
+    this.waiting.clear();
   };
 
   private async store(rooms: BatchingRoom[], batches: RoomBatch[]): Promise<void> {
