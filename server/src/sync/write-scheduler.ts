@@ -47,10 +47,13 @@ export class WriteScheduler {
   /** Paused rooms with writes, due again when the timer fires. */
   private readonly waiting = new Set<BatchingRoom>();
   private waitTimer: NodeJS.Timeout | null = null;
-  /** Batches after which their room was held for STREAMING_PAUSE_MS (/metrics). */
+  /** Batches after which their room was held for the pause (/metrics). */
   streamingPauses = 0;
 
-  constructor(private readonly storage: Storage) {}
+  constructor(
+    private readonly storage: Storage,
+    private readonly pauseMs = STREAMING_PAUSE_MS,
+  ) {}
 
   /** The room has writes to store: they go out in this turn's (or the next turn's) call. */
   schedule(room: BatchingRoom): void {
@@ -75,7 +78,7 @@ export class WriteScheduler {
       const batch = room.takeBatch();
       if (!batch) continue;
       if (batch.received >= STREAMING_BATCH) {
-        this.pausedUntil.set(room, now + STREAMING_PAUSE_MS);
+        this.pausedUntil.set(room, now + this.pauseMs);
         this.streamingPauses++;
       }
       rooms.push(room);
