@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parseArgs } from './lib/args';
 import { type BenchContext, sizeLabel } from './lib/context';
 import { WorkerPool } from './lib/pool';
-import { readLoadAverage } from './lib/proc';
+import { readLoadAverage, waitForQuietMachine } from './lib/proc';
 import {
   COLDJOIN_COLUMNS,
   DURABILITY_COLUMNS,
@@ -66,6 +66,7 @@ const log = (message: string) =>
   );
 const print = (text: string) => process.stdout.write(`${text}\n\n`);
 
+const settledS = opts.settleMs > 0 ? await waitForQuietMachine(opts.settleMs, log) : 0;
 const meta = {
   date: new Date().toISOString(),
   nproc: os.availableParallelism(),
@@ -81,7 +82,7 @@ print(
   [
     `Copydesk benchmark  ${meta.date}`,
     `machine: ${meta.nproc} cores (${meta.cpu}), ${meta.memoryGb} GiB, Node ${meta.node}`,
-    `load average at start: ${meta.loadBefore.join(' ')}`,
+    `load average at start: ${meta.loadBefore.join(' ')}${settledS > 0 ? ` (after waiting ${settledS} s for a quiet machine)` : ''}`,
     `settings: ${opts.durationMs / 1000} s typing at ${opts.rate} edits/s per editor, ${opts.workers} client processes${opts.quick ? ' (quick)' : ''}`,
   ].join('\n'),
 );

@@ -27,6 +27,9 @@ export const USAGE = `npm run bench -- [options]
   --profile DIR       V8 CPU profile of each server over each measuring window, into DIR,
                       and of each client process over the whole run, into DIR/clients
   --copydesk-dir DIR  benchmark the Copydesk server of another checkout (default: this one)
+  --settle SECONDS    before measuring, wait up to SECONDS for the 1-minute load average
+                      to fall under 1 (default 180; quick and --reuse-servers 0): a run
+                      started right after the test suite measures everything slower
   --reuse-servers     one server process per kind for the whole run (fast; for the smoke
                       test only: CPU and RSS figures then mix scenarios)
   --quick             small settings and --reuse-servers: a look in under 2 minutes
@@ -84,6 +87,7 @@ export const parseArgs = (argv: string[]): Options => {
     'out',
     'profile',
     'copydesk-dir',
+    'settle',
   ]);
   for (const name of values.keys())
     if (!known.has(name)) throw new Error(`unknown option --${name}\n\n${USAGE}`);
@@ -136,6 +140,7 @@ export const parseArgs = (argv: string[]): Options => {
     outDir: values.get('out') ?? os.tmpdir(),
     quick,
     reuseServers: flags.has('reuse-servers') || quick,
+    settleMs: num('settle', quick || flags.has('reuse-servers') ? 0 : 180, 0) * 1000,
     profileDir: values.get('profile') ? path.resolve(values.get('profile') as string) : null,
     copydeskDir: values.get('copydesk-dir')
       ? path.resolve(values.get('copydesk-dir') as string)

@@ -43,6 +43,8 @@ export interface Options {
   copydeskDir: string | null;
   /** One server process per kind for the whole run (smoke test only: measurements mix). */
   reuseServers: boolean;
+  /** Longest wait for a quiet machine (1-minute load under 1) before measuring; 0: none. */
+  settleMs: number;
 }
 
 export interface BenchContext {

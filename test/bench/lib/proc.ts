@@ -53,6 +53,34 @@ export const readLoadAverage = (): [number, number, number] => {
   return [Number(parts[0]), Number(parts[1]), Number(parts[2])];
 };
 
+/** The 1-minute load under which the machine counts as quiet (2 cores: half busy). */
+const QUIET_LOAD = 1;
+
+/**
+ * Waits up to `maxMs` for the 1-minute load average to fall under QUIET_LOAD, polling every
+ * 5 s; resolves with the seconds waited. A run started while the test suite's load is still
+ * there measured every server slower, and not by the same factor (docs/BENCHMARKS.md).
+ */
+export const waitForQuietMachine = async (
+  maxMs: number,
+  log: (message: string) => void,
+): Promise<number> => {
+  const start = Date.now();
+  let said = false;
+  while (Date.now() - start < maxMs) {
+    const [load] = readLoadAverage();
+    if (load < QUIET_LOAD) break;
+    if (!said) {
+      log(
+        `waiting for a quiet machine: 1-minute load ${load} (up to ${maxMs / 1000} s; --settle 0 skips)`,
+      );
+      said = true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+  }
+  return Math.round((Date.now() - start) / 1000);
+};
+
 /**
  * Samples RSS in the background; `peakKb` is the highest seen since `reset`. With several
  * processes each sample is the sum of their RSS read together, so the peak is the peak of the
