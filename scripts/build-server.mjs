@@ -1,7 +1,7 @@
 // Builds the server into server/dist: what `npm start`, the Docker image, the cross-process
 // tests and the benchmark run. Production runs plain JavaScript, not the TypeScript loader:
 // tsx costs a loader thread and ~40 MB, and its keepNames wraps every closure the hot path
-// creates in a defineProperty call (docs/BENCHMARKS.md, 2026-12-07 afternoon).
+// creates in a defineProperty call (docs/BENCHMARKS.md, "Session of 2026-12-07 (midday)").
 //
 //   node scripts/build-server.mjs          build if any source is newer than the build
 //   node scripts/build-server.mjs --force  build anyway
