@@ -6,3 +6,5 @@ export declare const SERVER_NODE_ARGS: readonly string[];
 export declare const serverBuildIsStale: () => boolean;
 /** Builds server/dist; resolves with SERVER_ENTRY. */
 export declare const buildServer: () => Promise<string>;
+/** True when `built` is missing or older than a file under `sources` (directories or files). */
+export declare const isStale: (built: string, sources: readonly string[]) => boolean;

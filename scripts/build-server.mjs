@@ -27,6 +27,15 @@ const newest = (dir) => {
   return latest;
 };
 
+/** True when `built` is missing or older than a file under `sources` (dirs or files). */
+export const isStale = (built, sources) => {
+  if (!fs.existsSync(built)) return true;
+  const sourcesAt = Math.max(
+    ...sources.map((s) => (fs.statSync(s).isDirectory() ? newest(s) : fs.statSync(s).mtimeMs)),
+  );
+  return fs.statSync(built).mtimeMs < sourcesAt;
+};
+
 /** Third-party packages stay in node_modules; the `@copydesk/shared` sources are bundled. */
 const external = () => {
   const deps = (name) =>
@@ -38,16 +47,12 @@ const external = () => {
   );
 };
 
-export const serverBuildIsStale = () => {
-  if (!fs.existsSync(SERVER_ENTRY)) return true;
-  const builtAt = fs.statSync(SERVER_ENTRY).mtimeMs;
-  const sourcesAt = Math.max(
-    newest(path.join(root, 'server/src')),
-    newest(path.join(root, 'shared/src')),
-    fs.statSync(fileURLToPath(import.meta.url)).mtimeMs,
-  );
-  return builtAt < sourcesAt;
-};
+export const serverBuildIsStale = () =>
+  isStale(SERVER_ENTRY, [
+    path.join(root, 'server/src'),
+    path.join(root, 'shared/src'),
+    fileURLToPath(import.meta.url),
+  ]);
 
 export const buildServer = async () => {
   const common = {
