@@ -73,19 +73,13 @@ export interface SecurityOptions {
   maxBufferedBytes?: number;
 }
 
-/** The storage the server and the `users` command use for the given configuration. */
+/** The storage the server opens for its configuration (the `users` command: createStorage). */
 export const openStorage = (
   options: Pick<
     CreateStorageOptions,
     'dataDir' | 'databaseUrl' | 'logger' | 'sqliteCheckpointEveryCommits'
   >,
-) =>
-  createStorage({
-    dataDir: options.dataDir,
-    databaseUrl: options.databaseUrl,
-    logger: options.logger,
-    sqliteCheckpointEveryCommits: options.sqliteCheckpointEveryCommits,
-  });
+) => createStorage(options);
 
 export interface Copydesk {
   readonly port: number;
