@@ -1,7 +1,7 @@
 import { type StoryActivityResponse, storyTypes } from '@copydesk/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, createStory } from '../helpers/api';
-import { type LogEntry, type RunningServer, startServer } from '../helpers/server';
+import { type RunningServer, startServer } from '../helpers/server';
 import { connectAcked, type Session, signInAll, typeInto } from './helpers';
 
 /**
@@ -42,9 +42,9 @@ describe('the built server', () => {
     expect(added).toEqual({ 'Ana body': 5, 'Ben synopsis': 5 });
 
     // A worker or thread that cannot start is logged at warn, and the server carries on.
-    const warnings = server.logs
-      .map((line) => JSON.parse(line) as LogEntry & { level: number })
-      .filter((entry) => entry.level >= 40 && !entry.msg?.startsWith('created demo accounts'));
+    const warnings = server.entries.filter(
+      (entry) => (entry.level ?? 0) >= 40 && !entry.msg?.startsWith('created demo accounts'),
+    );
     expect(warnings).toEqual([]);
     anaClient.destroy();
     benClient.destroy();

@@ -9,7 +9,7 @@ import { SERVER_ENTRY, SERVER_NODE_ARGS } from '../../scripts/build-server.mjs';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-export type LogEntry = Record<string, unknown> & { msg?: string };
+export type LogEntry = Record<string, unknown> & { msg?: string; level?: number };
 
 export interface ServerOptions {
   /** Reuse a data dir (restart after a kill); a fresh temp dir otherwise. */
@@ -32,6 +32,8 @@ export interface RunningServer {
   readonly process: ChildProcess;
   /** Log lines (pino JSON) seen so far. */
   readonly logs: string[];
+  /** The same lines parsed (lines that are not JSON left out). */
+  readonly entries: readonly LogEntry[];
   /** Everything the process wrote to stderr so far (the inspector prints its URL there). */
   stderr(): string;
   /** Resolves with the first log entry (past or future) that matches. */
@@ -101,6 +103,7 @@ export const startServer = async (options: ServerOptions = {}): Promise<RunningS
     dataDir,
     process: child,
     logs,
+    entries,
     stderr: () => stderr,
     waitForLog: (match, timeoutMs = 10_000) =>
       new Promise<LogEntry>((resolve, reject) => {

@@ -50,6 +50,13 @@ export const connectClient = (
   };
 };
 
+/** Moves the client to another server (a restart on a new port); its unsent edits go there. */
+export const reconnectTo = (client: YClient, wsUrl: string): void => {
+  client.provider.disconnect();
+  client.provider.serverUrl = `${wsUrl}${SYNC_PATH}`;
+  client.provider.connect();
+};
+
 /** Resolves once `check` holds, re-checking after every update of any of the docs (no sleeps). */
 export const waitFor = (
   docs: Y.Doc | Y.Doc[],

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { logRowsInFileAlone } from '../../server/src/storage/test-fixtures';
 import { createStory, getStory, login } from '../helpers/api';
 import { type RunningServer, startServer } from '../helpers/server';
-import { connectClient, waitFor } from '../helpers/yjs-client';
+import { connectClient, reconnectTo, waitFor } from '../helpers/yjs-client';
 
 const EDITS = 400;
 
@@ -58,9 +58,7 @@ describe('the SQLite checkpoint thread', () => {
     // Ana still holds all of her edits: reconnected, the story ends with every one of them.
     const fresh = connectClient(second.wsUrl, story.id, carlaToken);
     await fresh.synced();
-    ana.provider.disconnect();
-    ana.provider.serverUrl = `${second.wsUrl}/yjs`;
-    ana.provider.connect();
+    reconnectTo(ana, second.wsUrl);
     await waitFor(fresh.doc, () => readFields(fresh.doc).body === readFields(ana.doc).body);
     const final = await getStory(second.baseUrl, carlaToken, story.id);
     expect(final.body).toBe(readFields(ana.doc).body);

@@ -4,7 +4,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createStory, getStory, login } from '../helpers/api';
 import { leaveToDisk, typeScattered } from '../helpers/big-story';
 import { type RunningServer, startServer } from '../helpers/server';
-import { connectClient, countSyncFrames, waitFor, type YClient } from '../helpers/yjs-client';
+import {
+  connectClient,
+  countSyncFrames,
+  reconnectTo,
+  waitFor,
+  type YClient,
+} from '../helpers/yjs-client';
 
 describe('a big story', () => {
   const servers: RunningServer[] = [];
@@ -59,9 +65,7 @@ describe('a big story', () => {
     expect(afterCrash.replace(/\[e\d+\]/g, '')).toBe(text);
 
     // Ana reconnects to the new server and her unsent edits arrive: nothing lost at all.
-    ana.provider.disconnect();
-    ana.provider.serverUrl = `${second.wsUrl}/yjs`;
-    ana.provider.connect();
+    reconnectTo(ana, second.wsUrl);
     await waitFor(fresh.doc, () => readFields(fresh.doc).body === readFields(ana.doc).body);
     const view = await getStory(second.baseUrl, token, story.id);
     for (let i = 0; i < 200; i++) expect(view.body).toContain(`[e${i}]`);

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { createStory, getStory, login } from '../helpers/api';
 import { type RunningServer, startServer } from '../helpers/server';
-import { connectClient, waitFor } from '../helpers/yjs-client';
+import { connectClient, reconnectTo, waitFor } from '../helpers/yjs-client';
 
 describe('durability', () => {
   const servers: RunningServer[] = [];
@@ -49,9 +49,7 @@ describe('durability', () => {
 
     // Ana still holds all 300 edits; when her provider reconnects to the new
     // server, nothing is lost at all.
-    ana.provider.disconnect();
-    ana.provider.serverUrl = `${second.wsUrl}/yjs`;
-    ana.provider.connect();
+    reconnectTo(ana, second.wsUrl);
     await waitFor(
       fresh.doc,
       () =>

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createStory, getStory, login } from '../helpers/api';
 import { metric } from '../helpers/metrics';
 import { type RunningServer, startServer } from '../helpers/server';
-import { connectClient, waitFor } from '../helpers/yjs-client';
+import { connectClient, reconnectTo, waitFor } from '../helpers/yjs-client';
 
 const EDITS = 10_000;
 /** One character per edit, each edit its own update: a replay or an import, not typing. */
@@ -55,9 +55,7 @@ describe('a story streamed into faster than one commit a turn', () => {
     // Ana's client still holds the whole stream: reconnected, it is all there.
     const fresh = connectClient(second.wsUrl, story.id, carlaToken);
     await fresh.synced();
-    ana.provider.disconnect();
-    ana.provider.serverUrl = `${second.wsUrl}/yjs`;
-    ana.provider.connect();
+    reconnectTo(ana, second.wsUrl);
     await waitFor(fresh.doc, () => readFields(fresh.doc).body.length === EDITS);
     expect(readFields(fresh.doc).body).toBe(streamed.join(''));
     const view = await getStory(second.baseUrl, carlaToken, story.id);

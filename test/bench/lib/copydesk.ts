@@ -56,9 +56,10 @@ const serverCommand = (root: string): Promise<string[]> => {
 const instancesOf = (kind: CopydeskKind): number => (kind === 'copydesk-pg' ? 2 : 1);
 
 /**
- * Starts Copydesk as `npm start` runs it (the built server/dist/main.mjs): one process on SQLite in a temp
- * DATA_DIR, or (copydesk-pg) two processes sharing a fresh PostgreSQL database and Redis key
- * prefix, each with its own port and temp dir. Everything made here goes again in `stop()`.
+ * Starts Copydesk as `npm start` runs it (the built server/dist/main.mjs): one process on
+ * SQLite in a temp DATA_DIR, or (copydesk-pg) two processes sharing a fresh PostgreSQL
+ * database and Redis key prefix, each with its own port and temp dir. Everything made here
+ * goes again in `stop()`.
  */
 export const startCopydesk = async (
   kind: CopydeskKind,
