@@ -3,7 +3,26 @@ import { seededInts as rng } from '../seeded-random';
 import { splice, suffixOf } from './text-regions';
 import { wordDelta } from './word-delta';
 
-const PIECES = ['storm', ' ', 'port', 'Lisbon', '. ', '\n', '12', '.', '5', "'s", '-', 'a', 'é'];
+const PIECES = [
+  'storm',
+  ' ',
+  'port',
+  'Lisbon',
+  '. ',
+  '\n',
+  '12',
+  '.',
+  '5',
+  "'s",
+  '-',
+  'a',
+  'é',
+  '[',
+  ']',
+  '/',
+  '記者',
+  '。',
+];
 
 describe('wordDelta with known equal ends', () => {
   it('counts the same as without them, for any true lower bounds', () => {

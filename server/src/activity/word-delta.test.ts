@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { wordDelta, words } from './word-delta';
+import { differingParts, wordDelta, words } from './word-delta';
 
 describe('wordDelta', () => {
   it('counts words added and removed, not characters', () => {
@@ -78,6 +78,11 @@ describe('wordDelta', () => {
       '-',
       'a',
       'é',
+      '[',
+      ']',
+      '/',
+      '記者',
+      '。',
     ];
     for (let round = 0; round < 500; round++) {
       let before = '';
@@ -95,5 +100,30 @@ describe('wordDelta', () => {
         removed: a.length - common,
       });
     }
+  });
+
+  it('compares only the words around an edit in text without spaces', () => {
+    // Typing at the end of 2,000 bracketed tokens, a long URL or Chinese copy: the cut falls at
+    // the brackets, slashes and full stops, not at the start of the field.
+    const tokens = Array.from({ length: 2_000 }, (_, i) => `[${i % 7}.${i}.1733580000]`).join('');
+    expect(differingParts(tokens, `${tokens}[3.2000.1733590000]`)).toEqual([
+      '',
+      '[3.2000.1733590000]',
+    ]);
+    expect(wordDelta(tokens, `${tokens}[3.2000.1733590000]`)).toEqual({ added: 1, removed: 0 });
+    const url = `https://example.org/${'section/'.repeat(300)}story`;
+    expect(differingParts(url, `${url}-update`)).toEqual(['story', 'story-update']);
+    const chinese = '記者會在北京舉行。'.repeat(500);
+    expect(differingParts(chinese, `${chinese}外交部回應`)).toEqual(['', '外交部回應']);
+    expect(wordDelta(chinese, `${chinese}外交部回應`)).toEqual({ added: 1, removed: 0 });
+  });
+
+  it('never cuts inside a word: apostrophes, hyphens and decimal points join words', () => {
+    expect(differingParts("the Kremlin's plan", "the Kremlin'd plan")).toEqual([
+      "Kremlin's",
+      "Kremlin'd",
+    ]);
+    expect(differingParts('costs 3.5', 'costs 3.57')).toEqual(['3.5', '3.57']);
+    expect(differingParts('a 12-point', 'a 12-points')).toEqual(['12-point', '12-points']);
   });
 });

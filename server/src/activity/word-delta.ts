@@ -41,11 +41,29 @@ const editDistance = (a: Int32Array, b: Int32Array, maxD: number): number | null
   return null;
 };
 
-const isSpace = (code: number): boolean =>
-  code === 32 ||
-  (code >= 9 && code <= 13) ||
-  code === 160 ||
-  (code > 127 && /\s/.test(String.fromCharCode(code)));
+/** Characters a word may contain (see WORD): letters, marks, digits and its inner connectors. */
+const WORD_CHAR = /[\p{L}\p{M}\p{N}'’\-‐‑.,]/u;
+
+/**
+ * A character no word contains: whitespace, but also brackets, slashes, colons… A cut beside
+ * one never splits a word, and text without spaces ("[a.1][b.2]…", a long URL) still has them.
+ * Surrogate halves count as word characters: the letter they belong to is not split either.
+ */
+const separates = (code: number): boolean => {
+  if (code < 128) {
+    return !(
+      (code >= 48 && code <= 57) ||
+      (code >= 65 && code <= 90) ||
+      (code >= 97 && code <= 122) ||
+      code === 39 ||
+      code === 44 ||
+      code === 45 ||
+      code === 46
+    );
+  }
+  if (code >= 0xd800 && code <= 0xdfff) return false;
+  return !WORD_CHAR.test(String.fromCharCode(code));
+};
 
 /** Lengths of a common beginning and end two texts are already known to share. */
 export interface EqualEnds {
@@ -54,17 +72,21 @@ export interface EqualEnds {
 }
 
 /**
- * The parts of two texts that differ, cut at whitespace (never inside a word), so that their
+ * The parts of two texts that differ, cut beside a separator (never inside a word), so that their
  * common beginning and end — the same words on both sides, always part of a longest common
  * subsequence — need not be split into words at all. A keystroke in a long body compares a few
  * words instead of the whole field twice. `known` (true lower bounds only) lets the scans start
  * where a caller already knows the texts agree; the result is the same as without it.
  */
-const differingParts = (before: string, after: string, known?: EqualEnds): [string, string] => {
+export const differingParts = (
+  before: string,
+  after: string,
+  known?: EqualEnds,
+): [string, string] => {
   const max = Math.min(before.length, after.length);
   let start = Math.min(known?.prefix ?? 0, max);
   while (start < max && before.charCodeAt(start) === after.charCodeAt(start)) start++;
-  while (start > 0 && !isSpace(before.charCodeAt(start - 1))) start--;
+  while (start > 0 && !separates(before.charCodeAt(start - 1))) start--;
   // The scan from the end never passes `start`, so neither may the known part of it.
   const skip = Math.min(known?.suffix ?? 0, before.length - start, after.length - start);
   let endA = before.length - skip;
@@ -77,7 +99,7 @@ const differingParts = (before: string, after: string, known?: EqualEnds): [stri
     endA--;
     endB--;
   }
-  while (endA < before.length && !isSpace(before.charCodeAt(endA))) {
+  while (endA < before.length && !separates(before.charCodeAt(endA))) {
     endA++;
     endB++;
   }
