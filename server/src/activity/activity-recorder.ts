@@ -9,6 +9,7 @@ import {
   type StoryActivityResponse,
 } from '@copydesk/shared';
 import { yieldToEventLoop } from '../event-loop';
+import type { StoredRun } from '../history/storage-feed';
 import type { Logger } from '../logger';
 import type {
   ActivityRecord,
@@ -17,6 +18,7 @@ import type {
   Storage,
   StoryRecord,
 } from '../storage/storage';
+import { RecentUpdates } from './recent-updates';
 import { iso } from './route-helpers';
 import { newActivityId } from './story-tracker';
 import { InProcessTrackerEngine, type TrackedStory, type TrackerEngine } from './tracker-engine';
@@ -47,6 +49,8 @@ export interface ActivityRecorderOptions {
   sliceMs?: number;
   /** Updates read per storage round trip (a long backlog is read in several). */
   maxUpdatesPerRound?: number;
+  /** Bytes of just-stored updates kept per story for its next round (default 256 KiB). */
+  recentBytesPerStory?: number;
   /** Stories whose working copy is kept in memory (least recently used are dropped). */
   maxTrackers?: number;
   /** A story's working copy is dropped after this long without new updates (default 5 gaps). */
@@ -80,6 +84,10 @@ export class ActivityRecorder {
   private readonly maxTrackers: number;
   private readonly idleMs: number;
   private readonly trackers = new Map<string, TrackedStory>();
+  /** What this process just stored, so a round need not read it back (recent-updates.ts). */
+  private readonly recent: RecentUpdates;
+  /** Rounds that read their updates from storage rather than from `recent` (tests). */
+  logReads = 0;
   private readonly dirty = new Set<string>();
   private readonly lastRun = new Map<string, number>();
   /** Stories another instance is recording, left to it until the time given. */
@@ -100,6 +108,10 @@ export class ActivityRecorder {
     this.minIntervalMs = options.minIntervalMs ?? 2_000;
     this.engine = options.engine ?? new InProcessTrackerEngine({ sliceMs: options.sliceMs });
     this.maxUpdatesPerRound = options.maxUpdatesPerRound ?? 1_000;
+    this.recent = new RecentUpdates({
+      maxUpdates: this.maxUpdatesPerRound,
+      maxBytes: options.recentBytesPerStory ?? 256 * 1024,
+    });
     this.maxTrackers = options.maxTrackers ?? 100;
     this.idleMs = options.idleMs ?? 5 * this.gapMs;
     this.yieldMs = options.yieldMs ?? 10_000;
@@ -123,13 +135,17 @@ export class ActivityRecorder {
     this.kick();
   }
 
-  /** StorageListener: updates were appended. */
-  appended(storyId: string, _count?: number, _lastSeq?: number): void {
+  /** StorageListener: updates were appended (`run`: the rows, when the storage said). */
+  appended(storyId: string, _count?: number, _lastSeq?: number, run?: StoredRun): void {
+    // A story another instance records gets no rounds here for a while: keep nothing for it.
+    if (this.closed || !this.store || this.yielded.has(storyId)) this.recent.forget(storyId);
+    else this.recent.heard(storyId, run);
     this.storyChanged(storyId);
   }
 
   /** StorageListener: a story was created (its first update is the "created" entry). */
   created(story: StoryRecord, _first?: unknown): void {
+    this.recent.forget(story.id);
     this.storyChanged(story.id);
   }
 
@@ -233,7 +249,7 @@ export class ActivityRecorder {
       for (let attempt = 0; attempt < 3; attempt++) {
         let done: boolean;
         try {
-          done = await this.processOnce(store, storyId);
+          done = await this.processOnce(store, storyId, now);
         } catch (err) {
           // The copy is dropped (it may hold part of a batch, or died with its worker); the
           // next attempt rebuilds it from the cursor, so nothing is skipped or counted twice.
@@ -253,8 +269,11 @@ export class ActivityRecorder {
     });
   }
 
-  /** Returns false when another instance moved the cursor (then nothing was stored by us). */
-  private async processOnce(store: ActivityStore, storyId: string): Promise<boolean> {
+  /**
+   * Returns false when another instance moved the cursor (then nothing was stored by us).
+   * `now` (a reader waits): read storage, which also holds what other instances stored.
+   */
+  private async processOnce(store: ActivityStore, storyId: string, now: boolean): Promise<boolean> {
     const cursor = await store.getActivityCursor(storyId);
     let tracker = this.trackers.get(storyId);
     if (tracker && tracker.cursor !== cursor) return false;
@@ -264,22 +283,25 @@ export class ActivityRecorder {
       this.scheduleEvict();
     }
     for (;;) {
-      const updates = await store.loadUpdatesAfter(
-        storyId,
-        tracker.cursor,
-        this.maxUpdatesPerRound,
-      );
+      const updates =
+        (now ? null : this.recent.after(storyId, tracker.cursor, this.maxUpdatesPerRound)) ??
+        (await this.readLog(store, storyId, tracker.cursor));
       if (updates.length === 0) return true;
       const from = tracker.cursor;
       const { entries, created } = await tracker.apply(updates);
-      const now = Date.now();
-      for (const e of entries) e.updatedAt = now;
+      const at = Date.now();
+      for (const e of entries) e.updatedAt = at;
       if (!(await store.commitActivity(storyId, from, tracker.cursor, entries))) return false;
       await this.emit(entries, created);
       if (updates.length < this.maxUpdatesPerRound) return true;
       // A long backlog: let other work run between rounds.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
+  }
+
+  private readLog(store: ActivityStore, storyId: string, cursor: number) {
+    this.logReads++;
+    return store.loadUpdatesAfter(storyId, cursor, this.maxUpdatesPerRound);
   }
 
   private async buildTracker(

@@ -1,4 +1,18 @@
-import type { LoggedUpdate, StatusChangeRecord, Storage, StoryRecord } from '../storage/storage';
+import {
+  type AppendedRange,
+  type LoggedUpdate,
+  NOTHING_APPENDED,
+  type StatusChangeRecord,
+  type Storage,
+  type StoredUpdate,
+  type StoryRecord,
+} from '../storage/storage';
+
+/** Rows just stored for one story, in log order: every row of it after `prevSeq`. */
+export interface StoredRun {
+  prevSeq: number;
+  updates: StoredUpdate[];
+}
 
 /**
  * What the history needs to hear about: new updates (to make a version once a burst of editing
@@ -7,7 +21,8 @@ import type { LoggedUpdate, StatusChangeRecord, Storage, StoryRecord } from '../
  * so the composition root wires history without touching the sync or HTTP layers.
  */
 export interface StorageListener {
-  appended?(storyId: string, count: number, lastSeq: number): void;
+  /** `run`: the rows themselves, when the storage said each one's seq. */
+  appended?(storyId: string, count: number, lastSeq: number, run?: StoredRun): void;
   created?(story: StoryRecord, first: LoggedUpdate): void;
   statusChanged?(change: StatusChangeRecord): void;
 }
@@ -30,14 +45,28 @@ export class StorageFeed {
     }
   }
 
+  private appended(storyId: string, updates: LoggedUpdate[], range: AppendedRange): void {
+    if (updates.length === 0) return;
+    const seqs = range.seqs;
+    let run: StoredRun | undefined;
+    if (seqs?.length === updates.length) {
+      // Built field by field: an object spread here was most of the cost of the whole hook.
+      const rows: StoredUpdate[] = new Array(updates.length);
+      for (let i = 0; i < updates.length; i++) {
+        const u = updates[i] as LoggedUpdate;
+        rows[i] = { seq: seqs[i] ?? 0, userId: u.userId, at: u.at, update: u.update };
+      }
+      run = { prevSeq: range.prevSeq, updates: rows };
+    }
+    this.emit((l) => l.appended?.(storyId, updates.length, range.lastSeq, run));
+  }
+
   /** The same storage; appends, story creation and status moves are reported after success. */
   observe(storage: Storage): Storage {
     const wrapped: Partial<Storage> = {
       appendUpdates: async (storyId, updates, headline) => {
         const range = await storage.appendUpdates(storyId, updates, headline);
-        if (updates.length > 0) {
-          this.emit((l) => l.appended?.(storyId, updates.length, range.lastSeq));
-        }
+        this.appended(storyId, updates, range);
         return range;
       },
       createStory: async (story, first) => {
@@ -50,9 +79,7 @@ export class StorageFeed {
       wrapped.appendUpdatesMany = async (batches) => {
         const ranges = await appendUpdatesMany(batches);
         for (const [i, b] of batches.entries()) {
-          const seq = ranges[i]?.lastSeq ?? 0;
-          if (b.updates.length > 0)
-            this.emit((l) => l.appended?.(b.storyId, b.updates.length, seq));
+          this.appended(b.storyId, b.updates, ranges[i] ?? NOTHING_APPENDED);
         }
         return ranges;
       };

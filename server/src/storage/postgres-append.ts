@@ -187,6 +187,6 @@ const rangesOf = (
     const lastSeq = drawn[end - 1] ?? 0;
     const prevSeq = lastOf.get(r.storyId) ?? 0;
     lastOf.set(r.storyId, lastSeq);
-    return { prevSeq, lastSeq };
+    return { prevSeq, lastSeq, seqs: drawn.slice(end - r.updates.length, end) };
   });
 };

@@ -325,8 +325,10 @@ export class SqliteStorage implements Storage {
       | undefined;
     let last: LoggedUpdate | undefined;
     let seq = 0;
+    const seqs: number[] = [];
     for (const u of updates) {
       seq = Number(insert.run(storyId, u.userId, u.at, u.update).lastInsertRowid);
+      seqs.push(seq);
       last = u;
     }
     if (last) {
@@ -337,7 +339,7 @@ export class SqliteStorage implements Storage {
         storyId,
       );
     }
-    return { prevSeq: prev?.seq ?? 0, lastSeq: seq };
+    return { prevSeq: prev?.seq ?? 0, lastSeq: seq, seqs };
   }
 
   async appendUpdates(

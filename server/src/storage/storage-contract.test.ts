@@ -1277,8 +1277,9 @@ describe.each([sqliteBackend, postgresBackend()])('$name storage contract', (bac
       for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBeGreaterThan(seqs[i - 1] ?? 0);
       // Each append says which row of the story it follows: a reader of the range knows it
       // missed nothing of this story in between, whatever other stories took of the sequence.
-      expect(seq1).toEqual({ prevSeq: seqs[0], lastSeq: seqs[3] });
-      expect(seq2).toEqual({ prevSeq: seqs[3], lastSeq: seqs[4] });
+      // And each appended row's seq, in order: the activity feed reads them from the range.
+      expect(seq1).toEqual({ prevSeq: seqs[0], lastSeq: seqs[3], seqs: seqs.slice(1, 4) });
+      expect(seq2).toEqual({ prevSeq: seqs[3], lastSeq: seqs[4], seqs: [seqs[4]] });
       expect(await s.getStory('st1')).toMatchObject({
         headline: 'Newer headline',
         updatedAt: T0 + 4,
@@ -1514,7 +1515,11 @@ describe('postgres specifics', () => {
     expect(await s.getStory('st1')).toMatchObject({ headline: 'after' });
     const { updates } = await s.loadStoryState('st1');
     expect(updates.map((u) => dec(u.update))).toEqual(['u0', 'u1', 'u2']);
-    expect(seq).toEqual({ prevSeq: updates[0]?.seq, lastSeq: updates.at(-1)?.seq });
+    expect(seq).toEqual({
+      prevSeq: updates[0]?.seq,
+      lastSeq: updates.at(-1)?.seq,
+      seqs: updates.slice(1).map((u) => u.seq),
+    });
   });
 
   it.each(['before', 'after'] as const)(
@@ -1531,7 +1536,11 @@ describe('postgres specifics', () => {
         const { updates } = await open().loadStoryState('st1');
         expect(updates.map((u) => dec(u.update))).toEqual(['u0', 'u1', 'u2', 'u3']);
         // Also when the retry finds the first attempt committed: it still knows what it followed.
-        expect(seq).toEqual({ prevSeq: updates[0]?.seq, lastSeq: updates[2]?.seq });
+        expect(seq).toEqual({
+          prevSeq: updates[0]?.seq,
+          lastSeq: updates[2]?.seq,
+          seqs: [updates[1]?.seq, updates[2]?.seq],
+        });
       } finally {
         await Promise.all(opened.splice(0).map((s) => s.close()));
         await cutter.close();

@@ -51,6 +51,8 @@ export interface LoggedUpdate {
 export interface AppendedRange {
   prevSeq: number;
   lastSeq: number;
+  /** Each appended update's seq, in order (absent where the backend did not say). */
+  seqs?: readonly number[];
 }
 
 /** What an append of no updates returns. */

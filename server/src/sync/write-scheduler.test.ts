@@ -112,7 +112,11 @@ describe('WriteScheduler', () => {
       expect(await texts(storage, id)).toEqual([`${id}:created`, `${id}:a`, `${id}:b`]);
       const seqs = (await storage.loadStoryState(id)).updates.map((u) => u.seq);
       // Each room learns its own rows: after the story's created row, through its last.
-      expect(rooms[i]?.stored).toEqual({ prevSeq: seqs[0], lastSeq: seqs.at(-1) });
+      expect(rooms[i]?.stored).toEqual({
+        prevSeq: seqs[0],
+        lastSeq: seqs.at(-1),
+        seqs: seqs.slice(1),
+      });
       expect((await storage.getStory(id))?.headline).toBe(`${id}!`);
     }
     await storage.close();
