@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../logger';
 import type { Storage } from '../storage/storage';
 import { addTypedStory, openFixtureStorage } from '../storage/test-fixtures';
@@ -60,5 +60,49 @@ describe('HistoryService background versions', () => {
     // At least the five turns between the steps of each version, one version after another;
     // made together in one stretch, twelve versions take a turn or two.
     expect(turns.stop()).toBeGreaterThanOrEqual(stories * 5);
+  });
+});
+
+describe('HistoryService quiet-time versions', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('cuts a version once the story has been quiet for settleMs after its last edit', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const fixture = await openFixtureStorage('history-settle');
+    const feed = new StorageFeed();
+    const observed = feed.observe(fixture.storage);
+    const rooms = fixtureRegistry(observed);
+    const history = new HistoryService({
+      storage: observed,
+      registry: rooms.registry,
+      logger: createLogger('silent'),
+      feed,
+      settleMs: 1_000,
+      minCutGapMs: 0,
+    });
+    try {
+      const typist = await addTypedStory(observed, 'st_quiet', 'Talks begin.');
+      await history.idle();
+      const made: number[] = [];
+      history.onVersion(() => made.push(Date.now()));
+      // Typing on for 3 s, an edit every 600 ms: never quiet for a whole second.
+      for (let i = 0; i < 5; i++) {
+        await typist.append(` word${i}`);
+        await vi.advanceTimersByTimeAsync(600);
+        await history.idle();
+        expect(made).toEqual([]);
+      }
+      const lastEdit = Date.now() - 600;
+      await vi.advanceTimersByTimeAsync(400);
+      await history.idle();
+      // One version, a second after the last edit.
+      expect(made).toEqual([lastEdit + 1_000]);
+    } finally {
+      await history.close();
+      await rooms.close();
+      await fixture.remove();
+    }
   });
 });

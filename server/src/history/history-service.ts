@@ -154,6 +154,8 @@ const contentWeight = (content: DocContent): number => {
 interface Burst {
   timer: NodeJS.Timeout | null;
   firstAt: number;
+  /** The burst's latest append: it settles settleMs after this. */
+  lastAt: number;
   count: number;
   /** A cut is due but waits for minCutGapMs since the previous one (the timer is that wait). */
   cutDue: boolean;
@@ -261,17 +263,18 @@ export class HistoryService {
     const now = Date.now();
     let burst = this.bursts.get(storyId);
     if (!burst) {
-      burst = { timer: null, firstAt: now, count: 0, cutDue: false };
+      burst = { timer: null, firstAt: now, lastAt: now, count: 0, cutDue: false };
       this.bursts.set(storyId, burst);
     }
     burst.count += count;
+    burst.lastAt = now;
     if (burst.cutDue) return; // a cut is already scheduled for when the gap has passed
-    if (burst.timer) clearTimeout(burst.timer);
-    burst.timer = null;
     if (
       burst.count >= this.settings.maxUpdatesPerVersion ||
       now - burst.firstAt >= this.settings.maxBurstMs
     ) {
+      if (burst.timer) clearTimeout(burst.timer);
+      burst.timer = null;
       const wait = (this.lastCutAt.get(storyId) ?? 0) + this.settings.minCutGapMs - now;
       if (wait <= 0) {
         this.settle(storyId);
@@ -282,7 +285,18 @@ export class HistoryService {
       burst.timer.unref();
       return;
     }
-    burst.timer = setTimeout(() => this.settle(storyId), this.settings.settleMs);
+    // One timer per burst, not one per append: when it fires it waits on if the burst went on.
+    if (!burst.timer) this.settleAfterQuiet(storyId, burst, this.settings.settleMs);
+  }
+
+  private settleAfterQuiet(storyId: string, burst: Burst, wait: number): void {
+    burst.timer = setTimeout(() => {
+      burst.timer = null;
+      if (this.bursts.get(storyId) !== burst || burst.cutDue) return;
+      const left = burst.lastAt + this.settings.settleMs - Date.now();
+      if (left > 0) this.settleAfterQuiet(storyId, burst, left);
+      else this.settle(storyId);
+    }, wait);
     burst.timer.unref();
   }
 
