@@ -171,5 +171,10 @@ describe('ActivityRecorder with what it just stored', () => {
     }
     // The created row, then each round after Ben's row; Ana's next rows come from memory again.
     expect(recorder.logReads).toBe(11);
+    // A reader's flush reads the log: Ben's last row follows everything this recorder heard.
+    await storage.appendUpdates('st_between', [await typedElsewhere('st_between', 'last ')], '');
+    const flushed = words.reach({ [FIXTURE_USER]: 20, [FIXTURE_OTHER_USER]: 11 });
+    await recorder.flush('st_between');
+    await flushed;
   });
 });
