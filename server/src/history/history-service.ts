@@ -293,7 +293,11 @@ export class HistoryService {
     burst.timer = setTimeout(() => {
       burst.timer = null;
       if (this.bursts.get(storyId) !== burst || burst.cutDue) return;
-      const left = burst.lastAt + this.settings.settleMs - Date.now();
+      // At most settleMs more, whatever the wall clock did meanwhile.
+      const left = Math.min(
+        burst.lastAt + this.settings.settleMs - Date.now(),
+        this.settings.settleMs,
+      );
       if (left > 0) this.settleAfterQuiet(storyId, burst, left);
       else this.settle(storyId);
     }, wait);
