@@ -8,6 +8,31 @@ import {
 import type { ActivityRecorder } from './activity-recorder';
 import type { DrainedEntries, TrackerEngine } from './tracker-engine';
 
+/**
+ * Pieces random texts are made of in the word-count tests: words, spaces, punctuation that
+ * joins a word ('s, -, the . of 3.5) and punctuation that separates (brackets, slashes, CJK).
+ */
+export const WORD_PIECES = [
+  'storm',
+  ' ',
+  'port',
+  'Lisbon',
+  '. ',
+  '\n',
+  '12',
+  '.',
+  '5',
+  "'s",
+  '-',
+  'a',
+  'é',
+  '[',
+  ']',
+  '/',
+  '記者',
+  '。',
+] as const;
+
 type Apply = (updates: readonly StoredUpdate[]) => Promise<DrainedEntries>;
 
 /** Makes every working copy `engine` opens from now on apply its batches through `around`. */

@@ -1,35 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { seededInts as rng } from '../seeded-random';
+import { WORD_PIECES } from './test-fixtures';
 import { splice, suffixOf } from './text-regions';
 import { wordDelta } from './word-delta';
-
-const PIECES = [
-  'storm',
-  ' ',
-  'port',
-  'Lisbon',
-  '. ',
-  '\n',
-  '12',
-  '.',
-  '5',
-  "'s",
-  '-',
-  'a',
-  'é',
-  '[',
-  ']',
-  '/',
-  '記者',
-  '。',
-];
 
 describe('wordDelta with known equal ends', () => {
   it('counts the same as without them, for any true lower bounds', () => {
     const rand = rng(3);
     const text = (n: number) => {
       let t = '';
-      for (let i = 0; i < n; i++) t += PIECES[rand(PIECES.length)];
+      for (let i = 0; i < n; i++) t += WORD_PIECES[rand(WORD_PIECES.length)];
       return t;
     };
     for (let round = 0; round < 2000; round++) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { WORD_PIECES } from './test-fixtures';
 import { differingParts, wordDelta, words } from './word-delta';
 
 describe('wordDelta', () => {
@@ -64,33 +65,13 @@ describe('wordDelta', () => {
       seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
       return seed % n;
     };
-    const pieces = [
-      'storm',
-      ' ',
-      'port',
-      'Lisbon',
-      '. ',
-      '\n',
-      '12',
-      '.',
-      '5',
-      "'s",
-      '-',
-      'a',
-      'é',
-      '[',
-      ']',
-      '/',
-      '記者',
-      '。',
-    ];
     for (let round = 0; round < 500; round++) {
       let before = '';
-      for (let i = 0; i < 30; i++) before += pieces[rand(pieces.length)];
+      for (let i = 0; i < 30; i++) before += WORD_PIECES[rand(WORD_PIECES.length)];
       const at = rand(before.length + 1);
       const cut = rand(Math.min(6, before.length - at) + 1);
       let inserted = '';
-      for (let i = rand(4); i > 0; i--) inserted += pieces[rand(pieces.length)];
+      for (let i = rand(4); i > 0; i--) inserted += WORD_PIECES[rand(WORD_PIECES.length)];
       const after = before.slice(0, at) + inserted + before.slice(at + cut);
       const a = words(before);
       const b = words(after);
