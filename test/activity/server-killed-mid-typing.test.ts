@@ -45,7 +45,8 @@ describe('server killed while two editors type', () => {
     await Promise.all([anaClient.stored(), benClient.stored()]);
     expect(await creditedWords(first, ana.token, story.id)).toEqual({ Ana: 10, Ben: 10 });
 
-    // Stored, and acknowledged, but the feed's next round (every 2 s) has not run yet.
+    // Stored and acknowledged, then the crash: the feed's rounds come every 2 s, so some of
+    // these rows are most likely in no round yet (either way each word must count once).
     for (let w = 10; w < 25; w++) {
       typeInto(anaBody, anaBody.length, `ana${w} `);
       typeInto(benBody, 0, `ben${w} `);

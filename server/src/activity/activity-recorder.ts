@@ -18,7 +18,7 @@ import type {
   Storage,
   StoryRecord,
 } from '../storage/storage';
-import { RecentUpdates } from './recent-updates';
+import { RECENT_BYTES_PER_STORY, RecentUpdates } from './recent-updates';
 import { iso } from './route-helpers';
 import { newActivityId } from './story-tracker';
 import { InProcessTrackerEngine, type TrackedStory, type TrackerEngine } from './tracker-engine';
@@ -49,8 +49,6 @@ export interface ActivityRecorderOptions {
   sliceMs?: number;
   /** Updates read per storage round trip (a long backlog is read in several). */
   maxUpdatesPerRound?: number;
-  /** Bytes of just-stored updates kept per story for its next round (default 256 KiB). */
-  recentBytesPerStory?: number;
   /** Stories whose working copy is kept in memory (least recently used are dropped). */
   maxTrackers?: number;
   /** A story's working copy is dropped after this long without new updates (default 5 gaps). */
@@ -110,7 +108,7 @@ export class ActivityRecorder {
     this.maxUpdatesPerRound = options.maxUpdatesPerRound ?? 1_000;
     this.recent = new RecentUpdates({
       maxUpdates: this.maxUpdatesPerRound,
-      maxBytes: options.recentBytesPerStory ?? 256 * 1024,
+      maxBytes: RECENT_BYTES_PER_STORY,
     });
     this.maxTrackers = options.maxTrackers ?? 100;
     this.idleMs = options.idleMs ?? 5 * this.gapMs;

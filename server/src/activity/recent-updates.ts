@@ -8,6 +8,9 @@ interface HeardRows {
   bytes: number;
 }
 
+/** Update bytes the recorder keeps per story for its next round (a paste can be large). */
+export const RECENT_BYTES_PER_STORY = 256 * 1024;
+
 export interface RecentUpdatesLimits {
   /** Rows kept per story; a longer backlog is read from storage again. */
   maxUpdates: number;
