@@ -20,4 +20,4 @@ EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:3000/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # The built server (scripts/build-server.mjs); keep the flags in step with SERVER_NODE_ARGS.
 # Not scripts/start.mjs: node must be PID 1 itself to get `docker stop`'s SIGTERM and flush.
-CMD ["node", "--enable-source-maps", "server/dist/main.mjs"]
+CMD ["node", "--enable-source-maps", "--no-memory-reducer", "server/dist/main.mjs"]

@@ -14,8 +14,15 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const out = path.join(root, 'server/dist');
 /** What `npm start` runs: `node ...SERVER_NODE_ARGS SERVER_ENTRY`. */
 export const SERVER_ENTRY = path.join(out, 'main.mjs');
-/** Stack traces in logs point at the TypeScript sources. */
-export const SERVER_NODE_ARGS = ['--enable-source-maps'];
+/**
+ * Stack traces in logs point at the TypeScript sources. The memory reducer is off: it
+ * shrinks an isolate's heap whenever V8 thinks it idle, which a server typed into a few
+ * times a second (and its worker threads, between rounds) keeps being; each shrink is a full
+ * collection and the pages it returns fault back in. It was 30 % of the server's CPU at a
+ * story with two editors (docs/BENCHMARKS.md, "Session of 2026-12-07 (evening)"). The
+ * collections that allocation asks for still run, and size the heap to what is live.
+ */
+export const SERVER_NODE_ARGS = ['--enable-source-maps', '--no-memory-reducer'];
 
 const newest = (dir) => {
   let latest = 0;
