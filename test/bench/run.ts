@@ -25,6 +25,7 @@ import { formatTable } from './lib/table';
 import type { ServerKind } from './lib/types';
 import { runColdJoin } from './scenarios/coldjoin';
 import { type FanoutRow, runFanout } from './scenarios/fanout';
+import { medianFanoutRow } from './scenarios/fanout-rounds';
 import { runMemory } from './scenarios/memory';
 import { medianTraceRow, runTrace, type TraceRow } from './scenarios/trace';
 
@@ -106,11 +107,22 @@ process.on('SIGINT', () => {
 try {
   for (const scenario of opts.scenarios) {
     if (scenario === 'fanout') {
-      for (const size of opts.sizes)
-        for (const kind of opts.servers) {
-          log(`fan-out ${sizeLabel(size)} on ${kind}`);
-          results.fanout.push(await runFanout(ctx, size, kind));
+      const all: FanoutRow[] = [];
+      for (const size of opts.sizes) {
+        const rounds = new Map<ServerKind, FanoutRow[]>(opts.servers.map((kind) => [kind, []]));
+        for (let round = 1; round <= opts.fanoutRounds; round++) {
+          for (const kind of opts.servers) {
+            const of = opts.fanoutRounds > 1 ? ` (round ${round}/${opts.fanoutRounds})` : '';
+            log(`fan-out ${sizeLabel(size)} on ${kind}${of}`);
+            rounds.get(kind)?.push(await runFanout(ctx, size, kind));
+          }
         }
+        for (const rows of rounds.values()) {
+          all.push(...rows);
+          results.fanout.push(medianFanoutRow(rows));
+        }
+      }
+      if (opts.fanoutRounds > 1) results.fanoutRounds = all;
       print(formatTable('fan-out', FANOUT_COLUMNS, results.fanout));
     }
     if (scenario === 'durability') {

@@ -18,6 +18,8 @@ export const USAGE = `npm run bench -- [options]
   --trace-file PATH   (default ../shared/traces/automerge-paper.json.gz)
   --trace-rounds N    trace rounds per server, alternating servers; the table shows each
                       figure's median (default 3; quick 1)
+  --fanout-rounds N   fan-out rounds per size and server, alternating servers; the table
+                      shows each figure's median and the worst delivery (default 1)
   --joiners N         cold-join clients (default 50)
   --probe-rate N      cold-join probe edits/s in the other story (default 100)
   --mem-stories N     memory: loaded stories (default 100; quick 20)
@@ -79,6 +81,7 @@ export const parseArgs = (argv: string[]): Options => {
     'trace-edits',
     'trace-file',
     'trace-rounds',
+    'fanout-rounds',
     'joiners',
     'probe-rate',
     'mem-stories',
@@ -132,6 +135,7 @@ export const parseArgs = (argv: string[]): Options => {
     traceFile: values.get('trace-file') ?? DEFAULT_TRACE,
     traceEdits: num('trace-edits', 0, 20_000),
     traceRounds: Math.max(1, num('trace-rounds', 3, 1)),
+    fanoutRounds: Math.max(1, num('fanout-rounds', 1)),
     joiners: num('joiners', 50),
     probeRate: num('probe-rate', 100),
     memStories: num('mem-stories', 100, 20),

@@ -29,6 +29,8 @@ export interface Options {
   traceEdits: number;
   /** Trace rounds per server (alternating); the table shows medians. */
   traceRounds: number;
+  /** Fan-out rounds per size and server (alternating servers); the table shows medians. */
+  fanoutRounds: number;
   joiners: number;
   /** Edits per second of the cold-join probe editor (in another story). */
   probeRate: number;

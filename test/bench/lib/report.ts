@@ -113,6 +113,8 @@ export interface Results {
   trace: TraceRow[];
   /** Every trace round, when the table shows medians of several. */
   traceRounds?: TraceRow[];
+  /** Every fan-out round, when the table shows medians of several. */
+  fanoutRounds?: FanoutRow[];
   coldjoin: ColdJoinRow[];
   memory: MemoryRow[];
   durability: FanoutRow[];

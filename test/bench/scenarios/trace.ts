@@ -2,6 +2,7 @@ import { type BenchContext, sleep } from '../lib/context';
 import { WindowProfiler } from '../lib/inspector';
 import { RssSampler, readCpuUs, readLoadAverage } from '../lib/proc';
 import { SERVER_LABELS, type ServerUnderTest, startForRun } from '../lib/servers';
+import { median, range } from '../lib/stats';
 import type { AwaitTraceResult, ConnectResult, ReplayResult, ServerKind } from '../lib/types';
 
 export interface TraceRow {
@@ -116,20 +117,6 @@ export const runTrace = async (ctx: BenchContext, kind: ServerKind): Promise<Tra
     await server?.stop();
   }
   return row;
-};
-
-const median = (values: number[]): number => {
-  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const mid = sorted.length >> 1;
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
-
-const range = (values: number[], digits: number): string => {
-  const finite = values.filter(Number.isFinite);
-  return `${Math.min(...finite).toFixed(digits)}–${Math.max(...finite).toFixed(digits)}`;
 };
 
 /**

@@ -1,0 +1,15 @@
+/** The median of the finite values (NaN when there are none). */
+export const median = (values: number[]): number => {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+/** "min–max" of the finite values, for a note on rounds' spread. */
+export const range = (values: number[], digits: number): string => {
+  const finite = values.filter(Number.isFinite);
+  return `${Math.min(...finite).toFixed(digits)}–${Math.max(...finite).toFixed(digits)}`;
+};

@@ -1,0 +1,44 @@
+import { median, range } from '../lib/stats';
+import type { FanoutRow } from './fanout';
+
+/**
+ * One row for a server's fan-out rounds at one size: each timing and CPU figure is the median
+ * of the rounds (which alternate between servers), so one disturbed round does not decide a
+ * ratio. Delivery is the worst round's — an update lost once is lost — and the peak RSS the
+ * highest. Converged only if every round converged; the note gives the rounds' spread.
+ */
+export const medianFanoutRow = (rounds: FanoutRow[]): FanoutRow => {
+  const [first] = rounds;
+  if (!first) throw new Error('no fan-out rounds');
+  if (rounds.length === 1) return first;
+  const of = (pick: (r: FanoutRow) => number) => median(rounds.map(pick));
+  const worst = rounds.reduce((a, b) => (b.ratio < a.ratio || Number.isNaN(b.ratio) ? b : a));
+  const notes = [...new Set(rounds.map((r) => r.note).filter(Boolean))];
+  const spread = `median of ${rounds.length}: p99 ${range(
+    rounds.map((r) => r.p99Us / 1000),
+    1,
+  )} ms, CPU ${range(
+    rounds.map((r) => r.cpuUsPerDelivery),
+    1,
+  )} µs/deliv`;
+  return {
+    ...first,
+    load1: of((r) => r.load1),
+    edits: of((r) => r.edits),
+    expected: worst.expected,
+    delivered: worst.delivered,
+    ratio: worst.ratio,
+    p50Us: of((r) => r.p50Us),
+    p95Us: of((r) => r.p95Us),
+    p99Us: of((r) => r.p99Us),
+    maxUs: of((r) => r.maxUs),
+    cpuPct: of((r) => r.cpuPct),
+    cpuUsPerDelivery: of((r) => r.cpuUsPerDelivery),
+    peakRssMb: Math.max(...rounds.map((r) => r.peakRssMb).filter(Number.isFinite)),
+    loopP99Us: of((r) => r.loopP99Us),
+    loopMaxUs: of((r) => r.loopMaxUs),
+    clientCpuPct: of((r) => r.clientCpuPct),
+    converged: rounds.every((r) => r.converged),
+    note: [...notes, spread].join('; '),
+  };
+};
