@@ -21,6 +21,7 @@ import { LoginLimiter } from '../../server/src/auth/login-limiter';
 import { TokenService } from '../../server/src/auth/tokens';
 import { CommentService, commentsRouter, roomDocs } from '../../server/src/comments';
 import { exportRouter } from '../../server/src/export';
+import { StorageFeed } from '../../server/src/history/storage-feed';
 import { errorHandler } from '../../server/src/http/error-handler';
 import { requireJson } from '../../server/src/http/json-only';
 import { apiRouter } from '../../server/src/http/routes';
@@ -51,39 +52,6 @@ export interface FeatureServerOptions {
   gapMs?: number;
 }
 
-/**
- * The storage the rest of the server sees, reporting appends, new stories and workflow moves
- * to the activity recorder after they succeed (what history's StorageFeed does in the app).
- */
-const observed = (storage: Storage, activity: () => ActivityRecorder): Storage => {
-  const wrapped: Partial<Storage> = {
-    appendUpdates: async (storyId, updates, headline) => {
-      const range = await storage.appendUpdates(storyId, updates, headline);
-      if (updates.length > 0) activity().appended(storyId, updates.length, range.lastSeq);
-      return range;
-    },
-    createStory: async (story, first) => {
-      await storage.createStory(story, first);
-      activity().created(story, first);
-    },
-  };
-  const setStoryStatus = storage.setStoryStatus?.bind(storage);
-  if (setStoryStatus) {
-    wrapped.setStoryStatus = async (change) => {
-      const moved = await setStoryStatus(change);
-      if (moved) activity().statusChanged(change);
-      return moved;
-    };
-  }
-  return new Proxy(storage, {
-    get(target, prop) {
-      if (typeof prop === 'string' && prop in wrapped) return wrapped[prop as keyof Storage];
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-};
-
 export const startFeatureServer = async (
   options: FeatureServerOptions = {},
 ): Promise<FeatureServer> => {
@@ -93,11 +61,10 @@ export const startFeatureServer = async (
   await base.migrate();
   await seedDemoAccounts(base, { production: false, logger });
 
-  let recorder: ActivityRecorder | null = null;
-  const storage = observed(base, () => {
-    if (!recorder) throw new Error('recorder not ready');
-    return recorder;
-  });
+  // The storage the rest of the server sees reports appends, new stories and workflow moves
+  // to the activity recorder after they succeed, as app.ts wires it.
+  const feed = new StorageFeed();
+  const storage = feed.observe(base);
   const activityEngine = new WorkerTrackerEngine({ logger });
   const activity = new ActivityRecorder({
     storage,
@@ -106,7 +73,7 @@ export const startFeatureServer = async (
     minIntervalMs: options.minIntervalMs ?? 20,
     ...(options.gapMs === undefined ? {} : { gapMs: options.gapMs }),
   });
-  recorder = activity;
+  feed.subscribe(activity);
 
   const tokens = new TokenService('feature-test-secret-0123456789abcdef', 3600, 24 * 3600);
   const compactor = new Compactor({ storage, logger });

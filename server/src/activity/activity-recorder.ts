@@ -133,8 +133,8 @@ export class ActivityRecorder {
     this.kick();
   }
 
-  /** StorageListener: updates were appended (`run`: the rows, when the storage said). */
-  appended(storyId: string, _count?: number, _lastSeq?: number, run?: StoredRun): void {
+  /** StorageListener: updates were appended. */
+  appended(storyId: string, run: StoredRun): void {
     // A story another instance records gets no rounds here for a while: keep nothing for it.
     if (this.closed || !this.store || this.yielded.has(storyId)) this.recent.forget(storyId);
     else this.recent.heard(storyId, run);

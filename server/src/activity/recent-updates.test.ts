@@ -54,8 +54,8 @@ describe('RecentUpdates', () => {
     recent.heard('st', { prevSeq: 10, updates: [row(11)] });
     expect(recent.after('st', 9, 10)).toBeNull();
     expect(seqs(recent.after('st', 10, 10))).toEqual([11]);
-    // A run the storage gave no seqs for: nothing after it can be vouched for.
-    recent.heard('st', undefined);
+    // Forgotten (another instance records the story): nothing after can be vouched for.
+    recent.forget('st');
     expect(recent.after('st', 10, 10)).toBeNull();
   });
 

@@ -34,11 +34,7 @@ export class RecentUpdates {
 
   constructor(private readonly limits: RecentUpdatesLimits) {}
 
-  heard(storyId: string, run: StoredRun | undefined): void {
-    if (!run || run.updates.length === 0) {
-      this.stories.delete(storyId);
-      return;
-    }
+  heard(storyId: string, run: StoredRun): void {
     let rows = this.stories.get(storyId);
     const last = rows ? (rows.updates.at(-1)?.seq ?? rows.after) : null;
     if (!rows || last !== run.prevSeq) {

@@ -213,7 +213,7 @@ export class HistoryService {
     }
     this.unsubscribe =
       options.feed?.subscribe({
-        appended: (storyId, count) => this.noteAppended(storyId, count),
+        appended: (storyId, run) => this.noteAppended(storyId, run.updates.length),
         created: (story) => this.noteCreated(story),
         statusChanged: (change) => this.noteStatusChanged(change),
       }) ?? null;

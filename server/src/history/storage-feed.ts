@@ -21,8 +21,8 @@ export interface StoredRun {
  * so the composition root wires history without touching the sync or HTTP layers.
  */
 export interface StorageListener {
-  /** `run`: the rows themselves, when the storage said each one's seq. */
-  appended?(storyId: string, count: number, lastSeq: number, run?: StoredRun): void;
+  /** A non-empty run of rows was stored for the story. */
+  appended?(storyId: string, run: StoredRun): void;
   created?(story: StoryRecord, first: LoggedUpdate): void;
   statusChanged?(change: StatusChangeRecord): void;
 }
@@ -47,18 +47,14 @@ export class StorageFeed {
 
   private appended(storyId: string, updates: LoggedUpdate[], range: AppendedRange): void {
     if (updates.length === 0) return;
-    const seqs = range.seqs;
-    let run: StoredRun | undefined;
-    if (seqs?.length === updates.length) {
-      // Built field by field: an object spread here was most of the cost of the whole hook.
-      const rows: StoredUpdate[] = new Array(updates.length);
-      for (let i = 0; i < updates.length; i++) {
-        const u = updates[i] as LoggedUpdate;
-        rows[i] = { seq: seqs[i] ?? 0, userId: u.userId, at: u.at, update: u.update };
-      }
-      run = { prevSeq: range.prevSeq, updates: rows };
+    // Built field by field: an object spread here was most of the cost of the whole hook.
+    const rows: StoredUpdate[] = new Array(updates.length);
+    for (let i = 0; i < updates.length; i++) {
+      const u = updates[i] as LoggedUpdate;
+      rows[i] = { seq: range.seqs[i] ?? 0, userId: u.userId, at: u.at, update: u.update };
     }
-    this.emit((l) => l.appended?.(storyId, updates.length, range.lastSeq, run));
+    const run: StoredRun = { prevSeq: range.prevSeq, updates: rows };
+    this.emit((l) => l.appended?.(storyId, run));
   }
 
   /** The same storage; appends, story creation and status moves are reported after success. */

@@ -1292,7 +1292,11 @@ describe.each([sqliteBackend, postgresBackend()])('$name storage contract', (bac
     it('an empty append changes nothing; an append to an unknown story is refused', async () => {
       const s = await migrated();
       await s.createStory(storyRecord('st1'), logged('u0'));
-      expect(await s.appendUpdates('st1', [], 'ignored')).toEqual({ prevSeq: 0, lastSeq: 0 });
+      expect(await s.appendUpdates('st1', [], 'ignored')).toEqual({
+        prevSeq: 0,
+        lastSeq: 0,
+        seqs: [],
+      });
       expect(await s.getStory('st1')).toEqual(storyRecord('st1'));
       await expect(s.appendUpdates('nope', [logged('lost')], 'x')).rejects.toThrow();
       expect(await s.loadStoryState('nope')).toEqual({ snapshot: null, updates: [] });

@@ -51,12 +51,16 @@ export interface LoggedUpdate {
 export interface AppendedRange {
   prevSeq: number;
   lastSeq: number;
-  /** Each appended update's seq, in order (absent where the backend did not say). */
-  seqs?: readonly number[];
+  /** Each appended update's seq, in order (the last is `lastSeq`). */
+  seqs: readonly number[];
 }
 
 /** What an append of no updates returns. */
-export const NOTHING_APPENDED: Readonly<AppendedRange> = Object.freeze({ prevSeq: 0, lastSeq: 0 });
+export const NOTHING_APPENDED: Readonly<AppendedRange> = Object.freeze({
+  prevSeq: 0,
+  lastSeq: 0,
+  seqs: Object.freeze([]),
+});
 
 export interface StoredUpdate extends LoggedUpdate {
   seq: number;
