@@ -13,3 +13,16 @@ export const range = (values: number[], digits: number): string => {
   const finite = values.filter(Number.isFinite);
   return `${Math.min(...finite).toFixed(digits)}–${Math.max(...finite).toFixed(digits)}`;
 };
+
+/** The keys of T whose values are numbers. */
+type NumberKeys<T> = { [K in keyof T]: T[K] extends number ? K : never }[keyof T];
+
+/** For each key, the median of the rows' values: one row of several rounds' figures. */
+export const mediansOf = <T, K extends NumberKeys<T>>(
+  rows: readonly T[],
+  keys: readonly K[],
+): Pick<T, K> => {
+  const out: Partial<Record<K, number>> = {};
+  for (const key of keys) out[key] = median(rows.map((r) => Number(r[key])));
+  return out as Pick<T, K>;
+};

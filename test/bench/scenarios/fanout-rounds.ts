@@ -1,4 +1,4 @@
-import { median, range } from '../lib/stats';
+import { mediansOf, range } from '../lib/stats';
 import type { FanoutRow } from './fanout';
 
 /**
@@ -11,7 +11,6 @@ export const medianFanoutRow = (rounds: FanoutRow[]): FanoutRow => {
   const [first] = rounds;
   if (!first) throw new Error('no fan-out rounds');
   if (rounds.length === 1) return first;
-  const of = (pick: (r: FanoutRow) => number) => median(rounds.map(pick));
   const worst = rounds.reduce((a, b) => (b.ratio < a.ratio || Number.isNaN(b.ratio) ? b : a));
   const notes = [...new Set(rounds.map((r) => r.note).filter(Boolean))];
   const spread = `median of ${rounds.length}: p99 ${range(
@@ -23,21 +22,23 @@ export const medianFanoutRow = (rounds: FanoutRow[]): FanoutRow => {
   )} µs/deliv`;
   return {
     ...first,
-    load1: of((r) => r.load1),
-    edits: of((r) => r.edits),
+    ...mediansOf(rounds, [
+      'load1',
+      'edits',
+      'p50Us',
+      'p95Us',
+      'p99Us',
+      'maxUs',
+      'cpuPct',
+      'cpuUsPerDelivery',
+      'loopP99Us',
+      'loopMaxUs',
+      'clientCpuPct',
+    ]),
     expected: worst.expected,
     delivered: worst.delivered,
     ratio: worst.ratio,
-    p50Us: of((r) => r.p50Us),
-    p95Us: of((r) => r.p95Us),
-    p99Us: of((r) => r.p99Us),
-    maxUs: of((r) => r.maxUs),
-    cpuPct: of((r) => r.cpuPct),
-    cpuUsPerDelivery: of((r) => r.cpuUsPerDelivery),
     peakRssMb: Math.max(...rounds.map((r) => r.peakRssMb).filter(Number.isFinite)),
-    loopP99Us: of((r) => r.loopP99Us),
-    loopMaxUs: of((r) => r.loopMaxUs),
-    clientCpuPct: of((r) => r.clientCpuPct),
     converged: rounds.every((r) => r.converged),
     note: [...notes, spread].join('; '),
   };

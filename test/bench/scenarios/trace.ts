@@ -2,7 +2,7 @@ import { type BenchContext, sleep } from '../lib/context';
 import { WindowProfiler } from '../lib/inspector';
 import { RssSampler, readCpuUs, readLoadAverage } from '../lib/proc';
 import { SERVER_LABELS, type ServerUnderTest, startForRun } from '../lib/servers';
-import { median, range } from '../lib/stats';
+import { mediansOf, range } from '../lib/stats';
 import type { AwaitTraceResult, ConnectResult, ReplayResult, ServerKind } from '../lib/types';
 
 export interface TraceRow {
@@ -129,7 +129,6 @@ export const medianTraceRow = (rounds: TraceRow[]): TraceRow => {
   const [first] = rounds;
   if (!first) throw new Error('no trace rounds');
   if (rounds.length === 1) return first;
-  const of = (pick: (r: TraceRow) => number) => median(rounds.map(pick));
   const notes = [...new Set(rounds.map((r) => r.note).filter(Boolean))];
   const spread = `median of ${rounds.length}: CPU ${range(
     rounds.map((r) => r.cpuUsPerEdit),
@@ -140,13 +139,15 @@ export const medianTraceRow = (rounds: TraceRow[]): TraceRow => {
   )} s`;
   return {
     ...first,
-    load1: of((r) => r.load1),
-    edits: of((r) => r.edits),
-    sendS: of((r) => r.sendS),
-    convergeS: of((r) => r.convergeS),
-    editsPerS: of((r) => r.editsPerS),
-    cpuUsPerEdit: of((r) => r.cpuUsPerEdit),
-    serverCpuS: of((r) => r.serverCpuS),
+    ...mediansOf(rounds, [
+      'load1',
+      'edits',
+      'sendS',
+      'convergeS',
+      'editsPerS',
+      'cpuUsPerEdit',
+      'serverCpuS',
+    ]),
     peakRssMb: Math.max(...rounds.map((r) => r.peakRssMb).filter(Number.isFinite)),
     converged: rounds.every((r) => r.converged),
     note: [...notes, spread].join('; '),
