@@ -43,6 +43,7 @@ import { rebuildAt } from './rebuild';
 import { applyContent, matchesContent } from './restore';
 import type { StorageFeed } from './storage-feed';
 import { describeChanges, summarizeVersion } from './summary';
+import { VersionBursts } from './version-bursts';
 
 /** Settings (all optional; see server/src/history/README.md for the matching env names). */
 export interface HistorySettings {
@@ -151,16 +152,6 @@ const contentWeight = (content: DocContent): number => {
   return bytes;
 };
 
-interface Burst {
-  timer: NodeJS.Timeout | null;
-  firstAt: number;
-  /** The burst's latest append: it settles settleMs after this. */
-  lastAt: number;
-  count: number;
-  /** A cut is due but waits for minCutGapMs since the previous one (the timer is that wait). */
-  cutDue: boolean;
-}
-
 interface ResolvedPoint {
   point: HistoryPoint;
   content: DocContent;
@@ -184,9 +175,7 @@ export class HistoryService {
   private readonly indexLock = new KeyedLock();
   private readonly indexes = new Lru<AuthorIndex>(32);
   private readonly contents = new Lru<DocContent>(48, contentWeight, CONTENT_CACHE_BYTES);
-  private readonly bursts = new Map<string, Burst>();
-  /** When each story's last automatic version was started (for minCutGapMs). */
-  private readonly lastCutAt = new Lru<number>(1_000);
+  private readonly bursts: VersionBursts;
   private readonly inFlight = new Set<Promise<unknown>>();
   /** The background version being made: the next one starts when it is done. */
   private backgroundTail: Promise<unknown> = Promise.resolve();
@@ -205,6 +194,13 @@ export class HistoryService {
       minCutGapMs: options.minCutGapMs ?? HISTORY_DEFAULTS.minCutGapMs,
       checkpointEvery: options.checkpointEvery ?? HISTORY_DEFAULTS.checkpointEvery,
     };
+    this.bursts = new VersionBursts({
+      ...this.settings,
+      cut: (storyId) =>
+        this.background(storyId, 'automatic version', () =>
+          this.recordVersion(storyId, { reason: 'auto' }),
+        ),
+    });
     if (!this.storage.history) {
       this.logger.warn(
         { storage: this.storage.kind },
@@ -257,61 +253,10 @@ export class HistoryService {
 
   /* ---------------- automatic versions ---------------- */
 
-  /** New updates were stored: (re)start the settle timer, or cut a version now. */
+  /** New updates were stored: (re)start the story's burst, or cut its version now. */
   noteAppended(storyId: string, count: number): void {
     if (this.closed || !this.available) return;
-    const now = Date.now();
-    let burst = this.bursts.get(storyId);
-    if (!burst) {
-      burst = { timer: null, firstAt: now, lastAt: now, count: 0, cutDue: false };
-      this.bursts.set(storyId, burst);
-    }
-    burst.count += count;
-    burst.lastAt = now;
-    if (burst.cutDue) return; // a cut is already scheduled for when the gap has passed
-    if (
-      burst.count >= this.settings.maxUpdatesPerVersion ||
-      now - burst.firstAt >= this.settings.maxBurstMs
-    ) {
-      if (burst.timer) clearTimeout(burst.timer);
-      burst.timer = null;
-      const wait = (this.lastCutAt.get(storyId) ?? 0) + this.settings.minCutGapMs - now;
-      if (wait <= 0) {
-        this.settle(storyId);
-        return;
-      }
-      burst.cutDue = true;
-      burst.timer = setTimeout(() => this.settle(storyId), wait);
-      burst.timer.unref();
-      return;
-    }
-    // One timer per burst, not one per append: when it fires it waits on if the burst went on.
-    if (!burst.timer) this.settleAfterQuiet(storyId, burst, this.settings.settleMs);
-  }
-
-  private settleAfterQuiet(storyId: string, burst: Burst, wait: number): void {
-    burst.timer = setTimeout(() => {
-      burst.timer = null;
-      if (this.bursts.get(storyId) !== burst || burst.cutDue) return;
-      // At most settleMs more, whatever the wall clock did meanwhile.
-      const left = Math.min(
-        burst.lastAt + this.settings.settleMs - Date.now(),
-        this.settings.settleMs,
-      );
-      if (left > 0) this.settleAfterQuiet(storyId, burst, left);
-      else this.settle(storyId);
-    }, wait);
-    burst.timer.unref();
-  }
-
-  private settle(storyId: string): void {
-    const burst = this.bursts.get(storyId);
-    if (burst?.timer) clearTimeout(burst.timer);
-    this.bursts.delete(storyId);
-    this.lastCutAt.set(storyId, Date.now());
-    this.background(storyId, 'automatic version', () =>
-      this.recordVersion(storyId, { reason: 'auto' }),
-    );
+    this.bursts.appended(storyId, count);
   }
 
   private noteCreated(story: StoryRecord): void {
@@ -333,8 +278,7 @@ export class HistoryService {
 
   /** Makes the automatic versions of every burst still settling, now. */
   async flushPending(): Promise<void> {
-    const ids = [...this.bursts.keys()];
-    for (const id of ids) this.settle(id);
+    this.bursts.settleAll();
     await Promise.all([...this.inFlight]);
   }
 
@@ -348,8 +292,7 @@ export class HistoryService {
     if (this.closed) return;
     await this.flushPending().catch(() => undefined);
     this.closed = true;
-    for (const burst of this.bursts.values()) if (burst.timer) clearTimeout(burst.timer);
-    this.bursts.clear();
+    this.bursts.stop();
     this.unsubscribe?.();
     await Promise.allSettled([...this.inFlight]);
   }
