@@ -10,8 +10,7 @@ import {
 } from '@copydesk/shared';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import * as Y from 'yjs';
-import { toPublicUser } from '../auth/accounts';
-import { authenticateToken, sessionStillValid } from '../auth/sessions';
+import { authenticateToken } from '../auth/sessions';
 import type { TokenService } from '../auth/tokens';
 import { readSessionToken } from '../http/session';
 import type { LiveSync } from '../http/status-route';
@@ -19,6 +18,7 @@ import type { Logger } from '../logger';
 import type { Storage } from '../storage/storage';
 import { decodeAwarenessUpdate } from './awareness-filter';
 import { CloseError } from './close-error';
+import { ConnectionRecheck } from './connection-recheck';
 import { decodeClientMessage, encodeSyncStep1, MalformedMessageError } from './messages';
 import type { RoomRegistry } from './room-registry';
 import type { StoryRoom } from './story-room';
@@ -98,14 +98,7 @@ export class SyncEndpoint implements LiveSync {
   private readonly sockets = new Map<WebSocket, SocketState>();
   /** Accounts with open (or opening) authenticated connections. */
   private readonly accounts = new Map<string, ConnectedAccount>();
-  private recheckTimer: NodeJS.Timeout | null = null;
-  /**
-   * Sessions renewed while this process ran: id → new expiry (ms), until it passes. A
-   * connection lives until the later of its token's expiry and this, so a renewal also
-   * reaches sockets that were still being accepted when it landed.
-   */
-  private readonly refreshed = new Map<string, number>();
-  private closed = false;
+  private readonly recheck: ConnectionRecheck;
 
   constructor(private readonly options: SyncEndpointOptions) {
     this.wss = new WebSocketServer({
@@ -122,7 +115,13 @@ export class SyncEndpoint implements LiveSync {
       endpoint.socketClosed(this);
     };
     this.onSocketError = (err: Error) => options.logger.debug({ err }, 'sync socket error');
-    this.scheduleRecheck();
+    this.recheck = new ConnectionRecheck({
+      storage: options.storage,
+      registry: options.registry,
+      logger: options.logger,
+      everyMs: options.recheckMs,
+      sockets: () => this.sockets.values(),
+    });
   }
 
   private readonly onSocketMessage: (this: WebSocket, data: RawData, isBinary: boolean) => void;
@@ -372,80 +371,7 @@ export class SyncEndpoint implements LiveSync {
   }
 
   sessionRefreshed(sessionId: string, expiresAt: number): void {
-    this.refreshed.set(sessionId, Math.max(this.refreshed.get(sessionId) ?? 0, expiresAt * 1000));
-  }
-
-  // --- periodic re-check ----------------------------------------------------------------------
-
-  private scheduleRecheck(): void {
-    if (this.closed) return;
-    this.recheckTimer = setTimeout(() => {
-      this.recheck()
-        .catch((err: unknown) => this.options.logger.warn({ err }, 'sync re-check failed'))
-        .finally(() => this.scheduleRecheck());
-    }, this.options.recheckMs);
-    this.recheckTimer.unref();
-  }
-
-  /** Expiry, account and story status of every open connection. Runs every `recheckMs`. */
-  async recheck(): Promise<void> {
-    const { storage, logger, registry } = this.options;
-    const now = Date.now();
-    for (const [sessionId, until] of this.refreshed)
-      if (until <= now) this.refreshed.delete(sessionId);
-    const byUser = new Map<string, SocketState[]>();
-    for (const state of this.sockets.values()) {
-      const conn = state.conn;
-      if (!conn || conn.closed) continue;
-      if (Math.max(conn.expiresAt, this.refreshed.get(conn.sessionId) ?? 0) <= now) {
-        logger.info({ user: conn.user.username }, 'closing sync connection: session expired');
-        conn.close(CloseCode.unauthenticated, 'session expired');
-        continue;
-      }
-      const list = byUser.get(conn.user.id);
-      if (list) list.push(state);
-      else byUser.set(conn.user.id, [state]);
-    }
-    for (const [userId, states] of byUser) {
-      const account = await storage.findAccountById(userId);
-      for (const live of states) {
-        const { conn, room } = live;
-        if (!conn || !room || conn.closed) continue;
-        if (!sessionStillValid(live, account)) {
-          logger.info(
-            { user: conn.user.username, storyId: room.id },
-            'closing sync connection: account disabled or password changed',
-          );
-          conn.close(CloseCode.unauthenticated, 'account not active');
-          continue;
-        }
-        const user = toPublicUser(account);
-        if (
-          user.role !== conn.user.role ||
-          user.displayName !== conn.user.displayName ||
-          user.color !== conn.user.color
-        ) {
-          room.updateUser(conn, user);
-          logger.info(
-            {
-              user: user.username,
-              role: user.role,
-              readOnly: conn.readOnly,
-              storyId: room.id,
-            },
-            'account changed on an open sync connection',
-          );
-        }
-      }
-    }
-    // Status changes made by other instances (or missed while a story was loading): one read
-    // for every open story, not one round trip each (a hundred stories: 50 queries a second).
-    const open = registry.readyRooms().filter((room) => room.connections.size > 0);
-    const statuses = await storage.storyStatuses(open.map((room) => room.id));
-    for (const room of open) {
-      const status = statuses.get(room.id);
-      if (status && status !== room.status) room.setStatus(status);
-    }
+    this.recheck.sessionRenewed(sessionId, expiresAt * 1000);
   }
 
   /** Closes every sync socket (graceful shutdown: 1012 tells clients to come back). */
@@ -467,8 +393,7 @@ export class SyncEndpoint implements LiveSync {
   }
 
   close(): void {
-    this.closed = true;
-    if (this.recheckTimer) clearTimeout(this.recheckTimer);
+    this.recheck.stop();
     for (const ws of this.sockets.keys()) ws.terminate();
     this.wss.close();
   }
