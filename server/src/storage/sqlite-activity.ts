@@ -1,5 +1,10 @@
 import type { StoryStatus } from '@copydesk/shared';
-import { bytes, type SnapshotRow, snapshotFromRow, type UpdateRow } from './sqlite-rows';
+import {
+  type SnapshotRow,
+  snapshotFromRow,
+  storedUpdateFromRow,
+  type UpdateRow,
+} from './sqlite-rows';
 import { SqliteSubStore } from './sqlite-statements';
 import type { ActivityRecord, ActivityStore, StoredUpdate, StoryState } from './storage';
 
@@ -62,9 +67,7 @@ export class SqliteActivityStore extends SqliteSubStore implements ActivityStore
       ).all(storyId, snap?.upto ?? 0, seq) as UpdateRow[];
       return {
         snapshot: snap ? snapshotFromRow(snap) : null,
-        updates: rows.map(
-          (r): StoredUpdate => ({ seq: r.seq, userId: r.user_id, at: r.at, update: bytes(r.data) }),
-        ),
+        updates: rows.map(storedUpdateFromRow),
       };
     })();
   }
@@ -78,7 +81,7 @@ export class SqliteActivityStore extends SqliteSubStore implements ActivityStore
       `SELECT seq, user_id, at, data FROM updates WHERE story_id = ? AND seq > ?
        ORDER BY seq LIMIT ?`,
     ).all(storyId, afterSeq, limit) as UpdateRow[];
-    return rows.map((r) => ({ seq: r.seq, userId: r.user_id, at: r.at, update: bytes(r.data) }));
+    return rows.map(storedUpdateFromRow);
   }
 
   private upsert(entries: ActivityRecord[]): void {

@@ -1,5 +1,10 @@
 import type { StoryStatus } from '@copydesk/shared';
-import { bytes, type SnapshotRow, snapshotFromRow, type UpdateRow } from './sqlite-rows';
+import {
+  type SnapshotRow,
+  snapshotFromRow,
+  storedUpdateFromRow,
+  type UpdateRow,
+} from './sqlite-rows';
 import { SqliteSubStore } from './sqlite-statements';
 import type {
   AuthorRun,
@@ -83,7 +88,7 @@ export class SqliteHistoryStore extends SqliteSubStore implements HistoryStore {
       `SELECT seq, user_id, at, data FROM updates
        WHERE story_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?`,
     ).all(storyId, afterSeq, uptoSeq, limit) as UpdateRow[];
-    return rows.map((r) => ({ seq: r.seq, userId: r.user_id, at: r.at, update: bytes(r.data) }));
+    return rows.map(storedUpdateFromRow);
   }
 
   async updateStats(

@@ -1,5 +1,5 @@
 import { unpackSnapshotParts } from './snapshot-parts.mjs';
-import type { Snapshot } from './storage';
+import type { Snapshot, StoredUpdate } from './storage';
 
 /** Rows of the update log and snapshots as better-sqlite3 returns them, shared by the stores. */
 export interface UpdateRow {
@@ -22,4 +22,11 @@ export const bytes = (b: Buffer): Uint8Array =>
 export const snapshotFromRow = (r: SnapshotRow): Snapshot => ({
   upto: r.upto,
   parts: unpackSnapshotParts(bytes(r.data), r.parts),
+});
+
+export const storedUpdateFromRow = (r: UpdateRow): StoredUpdate => ({
+  seq: r.seq,
+  userId: r.user_id,
+  at: r.at,
+  update: bytes(r.data),
 });

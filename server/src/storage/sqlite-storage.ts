@@ -10,7 +10,12 @@ import { SqliteCheckpointer } from './sqlite-checkpointer';
 import { SqliteCommentStore } from './sqlite-comments';
 import { SqliteHistoryStore } from './sqlite-history';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations';
-import { bytes, type SnapshotRow, snapshotFromRow, type UpdateRow } from './sqlite-rows';
+import {
+  type SnapshotRow,
+  snapshotFromRow,
+  storedUpdateFromRow,
+  type UpdateRow,
+} from './sqlite-rows';
 import { StatementCache } from './sqlite-statements';
 import type {
   Account,
@@ -23,7 +28,6 @@ import type {
   Snapshot,
   StatusChangeRecord,
   Storage,
-  StoredUpdate,
   StoryAppend,
   StoryRecord,
   StoryState,
@@ -349,9 +353,7 @@ export class SqliteStorage implements Storage {
       .all(storyId, since) as UpdateRow[];
     return {
       snapshot: snap ? snapshotFromRow(snap) : null,
-      updates: rows.map(
-        (r): StoredUpdate => ({ seq: r.seq, userId: r.user_id, at: r.at, update: bytes(r.data) }),
-      ),
+      updates: rows.map(storedUpdateFromRow),
     };
   }
 
