@@ -26,3 +26,33 @@ export const mediansOf = <T, K extends NumberKeys<T>>(
   for (const key of keys) out[key] = median(rows.map((r) => Number(r[key])));
   return out as Pick<T, K>;
 };
+
+/** What every scenario's row of several rounds has besides its figures. */
+interface RoundRow {
+  peakRssMb: number;
+  converged: boolean;
+  note: string;
+}
+
+/**
+ * One row for a server's rounds of a scenario: the first round's labels, the median of each
+ * of `keys`, the highest peak RSS, converged only if every round converged, and the rounds'
+ * own notes followed by `spread` (what the rounds' figures ranged over). One round is itself.
+ */
+export const roundsRow = <T extends RoundRow, K extends NumberKeys<T>>(
+  rounds: readonly T[],
+  keys: readonly K[],
+  spread: (rounds: readonly T[]) => string,
+): T => {
+  const [first] = rounds;
+  if (!first) throw new Error('no rounds');
+  if (rounds.length === 1) return first;
+  const notes = [...new Set(rounds.map((r) => r.note).filter(Boolean))];
+  return {
+    ...first,
+    ...mediansOf(rounds, keys),
+    peakRssMb: Math.max(...rounds.map((r) => r.peakRssMb).filter(Number.isFinite)),
+    converged: rounds.every((r) => r.converged),
+    note: [...notes, `median of ${rounds.length}: ${spread(rounds)}`].join('; '),
+  };
+};

@@ -1,4 +1,4 @@
-import { mediansOf, range } from '../lib/stats';
+import { range, roundsRow } from '../lib/stats';
 import type { FanoutRow } from './fanout';
 
 /**
@@ -8,21 +8,9 @@ import type { FanoutRow } from './fanout';
  * highest. Converged only if every round converged; the note gives the rounds' spread.
  */
 export const medianFanoutRow = (rounds: FanoutRow[]): FanoutRow => {
-  const [first] = rounds;
-  if (!first) throw new Error('no fan-out rounds');
-  if (rounds.length === 1) return first;
-  const worst = rounds.reduce((a, b) => (b.ratio < a.ratio || Number.isNaN(b.ratio) ? b : a));
-  const notes = [...new Set(rounds.map((r) => r.note).filter(Boolean))];
-  const spread = `median of ${rounds.length}: p99 ${range(
-    rounds.map((r) => r.p99Us / 1000),
-    1,
-  )} ms, CPU ${range(
-    rounds.map((r) => r.cpuUsPerDelivery),
-    1,
-  )} µs/deliv`;
-  return {
-    ...first,
-    ...mediansOf(rounds, [
+  const row = roundsRow(
+    rounds,
+    [
       'load1',
       'edits',
       'p50Us',
@@ -34,12 +22,17 @@ export const medianFanoutRow = (rounds: FanoutRow[]): FanoutRow => {
       'loopP99Us',
       'loopMaxUs',
       'clientCpuPct',
-    ]),
-    expected: worst.expected,
-    delivered: worst.delivered,
-    ratio: worst.ratio,
-    peakRssMb: Math.max(...rounds.map((r) => r.peakRssMb).filter(Number.isFinite)),
-    converged: rounds.every((r) => r.converged),
-    note: [...notes, spread].join('; '),
-  };
+    ],
+    (all) =>
+      `p99 ${range(
+        all.map((r) => r.p99Us / 1000),
+        1,
+      )} ms, CPU ${range(
+        all.map((r) => r.cpuUsPerDelivery),
+        1,
+      )} µs/deliv`,
+  );
+  if (rounds.length === 1) return row;
+  const worst = rounds.reduce((a, b) => (b.ratio < a.ratio || Number.isNaN(b.ratio) ? b : a));
+  return { ...row, expected: worst.expected, delivered: worst.delivered, ratio: worst.ratio };
 };

@@ -2,7 +2,7 @@ import { type BenchContext, sleep } from '../lib/context';
 import { WindowProfiler } from '../lib/inspector';
 import { RssSampler, readCpuUs, readLoadAverage } from '../lib/proc';
 import { SERVER_LABELS, type ServerUnderTest, startForRun } from '../lib/servers';
-import { mediansOf, range } from '../lib/stats';
+import { range, roundsRow } from '../lib/stats';
 import type { AwaitTraceResult, ConnectResult, ReplayResult, ServerKind } from '../lib/types';
 
 export interface TraceRow {
@@ -125,31 +125,16 @@ export const runTrace = async (ctx: BenchContext, kind: ServerKind): Promise<Tra
  * rounds alternate between servers, so each server's rounds see the machine at several times.
  * Converged only if every round converged; the note gives the rounds' spread.
  */
-export const medianTraceRow = (rounds: TraceRow[]): TraceRow => {
-  const [first] = rounds;
-  if (!first) throw new Error('no trace rounds');
-  if (rounds.length === 1) return first;
-  const notes = [...new Set(rounds.map((r) => r.note).filter(Boolean))];
-  const spread = `median of ${rounds.length}: CPU ${range(
-    rounds.map((r) => r.cpuUsPerEdit),
-    1,
-  )} µs/edit, converge ${range(
-    rounds.map((r) => r.convergeS),
-    2,
-  )} s`;
-  return {
-    ...first,
-    ...mediansOf(rounds, [
-      'load1',
-      'edits',
-      'sendS',
-      'convergeS',
-      'editsPerS',
-      'cpuUsPerEdit',
-      'serverCpuS',
-    ]),
-    peakRssMb: Math.max(...rounds.map((r) => r.peakRssMb).filter(Number.isFinite)),
-    converged: rounds.every((r) => r.converged),
-    note: [...notes, spread].join('; '),
-  };
-};
+export const medianTraceRow = (rounds: TraceRow[]): TraceRow =>
+  roundsRow(
+    rounds,
+    ['load1', 'edits', 'sendS', 'convergeS', 'editsPerS', 'cpuUsPerEdit', 'serverCpuS'],
+    (all) =>
+      `CPU ${range(
+        all.map((r) => r.cpuUsPerEdit),
+        1,
+      )} µs/edit, converge ${range(
+        all.map((r) => r.convergeS),
+        2,
+      )} s`,
+  );
