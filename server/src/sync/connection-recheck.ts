@@ -64,7 +64,7 @@ export class ConnectionRecheck {
   }
 
   /** Expiry, account and story status of every open connection. */
-  async run(): Promise<void> {
+  private async run(): Promise<void> {
     const { storage, logger, registry } = this.options;
     const now = Date.now();
     for (const [sessionId, until] of this.renewed) if (until <= now) this.renewed.delete(sessionId);
