@@ -124,6 +124,8 @@ describe('npm run bench (smoke)', () => {
       const fanout = results.fanout.find((r) => r.server === server);
       expect(fanout?.converged, `fan-out on ${server}: ${fanout?.note}`).toBe(true);
       expect(fanout?.ratio).toBe(1);
+      // The steady-state p99 is fed: the edits typed after the first quarter of the typing.
+      expect(Number.isFinite(fanout?.p99WarmUs), `warm p99 on ${server}`).toBe(true);
       const trace = results.trace.find((r) => r.server === server);
       expect(trace?.converged, `trace on ${server}: ${trace?.note}`).toBe(true);
       const cold = results.coldjoin.filter((r) => r.server === server);

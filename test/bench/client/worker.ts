@@ -32,6 +32,9 @@ interface Entry {
 
 const clients = new Map<string, Entry>();
 let hist = new Histogram();
+let warmHist = new Histogram();
+/** Deliveries of edits typed from here on (µs) also go into warmHist. */
+let warmFromUs = Number.POSITIVE_INFINITY;
 let delivered = 0;
 let samples: [number, number][] = [];
 /** Typing loops end at this instant (µs) at the latest; `stopTyping` pulls it in. */
@@ -75,6 +78,7 @@ const trackDeliveries = (entry: Entry): void => {
       const sentUs = Number(m[3]);
       const latency = now - sentUs;
       hist.record(latency);
+      if (sentUs >= warmFromUs) warmHist.record(latency);
       delivered++;
       if (keep) samples.push([sentUs, latency]);
     }
@@ -205,7 +209,9 @@ const type = async (
   durationMs: number,
   rate: number,
   onlyKeys?: string[],
+  warmFrom?: number,
 ): Promise<TypeResult> => {
+  warmFromUs = warmFrom ?? Number.POSITIVE_INFINITY;
   const only = onlyKeys ? new Set(onlyKeys) : null;
   const editors = [...clients.values()].filter(
     (e) => e.spec.role === 'editor' && (!only || only.has(e.spec.key)),
@@ -226,7 +232,15 @@ const collect = (): CollectResult => {
     const code = e.client.closedByServer();
     if (code !== null) closed[code] = (closed[code] ?? 0) + 1;
   }
-  return { hist: hist.toData(), delivered, samples, hashes, closed, cpuUs: cpuUs() };
+  return {
+    hist: hist.toData(),
+    warmHist: warmHist.toData(),
+    delivered,
+    samples,
+    hashes,
+    closed,
+    cpuUs: cpuUs(),
+  };
 };
 
 const destroy = (keys: Iterable<string>): void => {
@@ -333,7 +347,7 @@ const handle = async (req: WorkerRequest): Promise<unknown> => {
     case 'connect':
       return connect(req.clients, req.startAtUs, req.timeoutMs);
     case 'type':
-      return type(req.startAtUs, req.durationMs, req.rate, req.onlyKeys);
+      return type(req.startAtUs, req.durationMs, req.rate, req.onlyKeys, req.warmFromUs);
     case 'stopTyping':
       stopTypingUs = nowUs();
       return null;
@@ -347,6 +361,8 @@ const handle = async (req: WorkerRequest): Promise<unknown> => {
     case 'reset':
       destroy(clients.keys());
       hist = new Histogram();
+      warmHist = new Histogram();
+      warmFromUs = Number.POSITIVE_INFINITY;
       delivered = 0;
       samples = [];
       await sleepMs(50);

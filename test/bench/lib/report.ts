@@ -17,6 +17,7 @@ export const FANOUT_COLUMNS: Column<FanoutRow>[] = [
   { header: 'p50 ms', value: (r) => fmtMs(r.p50Us) },
   { header: 'p95 ms', value: (r) => fmtMs(r.p95Us) },
   { header: 'p99 ms', value: (r) => fmtMs(r.p99Us) },
+  { header: 'p99 warm ms', value: (r) => fmtMs(r.p99WarmUs) },
   { header: 'max ms', value: (r) => fmtMs(r.maxUs) },
   { header: 'srv CPU %', value: (r) => fmt(r.cpuPct) },
   { header: 'CPU µs/deliv', value: (r) => fmt(r.cpuUsPerDelivery) },

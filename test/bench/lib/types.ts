@@ -73,7 +73,15 @@ export type WorkerRequest =
       startAtUs?: number;
       timeoutMs: number;
     }
-  | { op: 'type'; startAtUs: number; durationMs: number; rate: number; onlyKeys?: string[] }
+  | {
+      op: 'type';
+      startAtUs: number;
+      durationMs: number;
+      rate: number;
+      onlyKeys?: string[];
+      /** Edits typed from this instant (µs) on also go into `warmHist` (see CollectResult). */
+      warmFromUs?: number;
+    }
   | { op: 'stopTyping' }
   | { op: 'stats' }
   | { op: 'collect' }
@@ -96,6 +104,11 @@ export interface StatsResult {
 
 export interface CollectResult {
   hist: HistogramDataMsg;
+  /**
+   * The deliveries of edits typed from the `type` request's `warmFromUs` on: the run's latency
+   * without its first seconds, which every server spends on cold code (empty when not asked).
+   */
+  warmHist: HistogramDataMsg;
   delivered: number;
   /** [send time µs, latency µs] of clients with keepSamples. */
   samples: [number, number][];

@@ -15,6 +15,7 @@ const round = (p99Ms: number, cpuUsPerDelivery: number, delivered = 60_000): Fan
   p50Us: 900,
   p95Us: p99Ms * 500,
   p99Us: p99Ms * 1000,
+  p99WarmUs: p99Ms * 400,
   maxUs: p99Ms * 3000,
   cpuPct: cpuUsPerDelivery / 3,
   cpuUsPerDelivery,
@@ -30,6 +31,7 @@ describe('fan-out rounds', () => {
   it('reports each timing and CPU figure as the median of the rounds', () => {
     const row = medianFanoutRow([round(11.5, 150), round(53.1, 169), round(14.0, 146)]);
     expect(row.p99Us).toBe(14_000);
+    expect(row.p99WarmUs).toBe(5_600);
     expect(row.cpuUsPerDelivery).toBe(150);
     expect(row.maxUs).toBe(42_000);
     expect(row.peakRssMb).toBeCloseTo(333.1);

@@ -16,6 +16,7 @@ export const medianFanoutRow = (rounds: FanoutRow[]): FanoutRow => {
       'p50Us',
       'p95Us',
       'p99Us',
+      'p99WarmUs',
       'maxUs',
       'cpuPct',
       'cpuUsPerDelivery',

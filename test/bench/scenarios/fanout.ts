@@ -26,6 +26,8 @@ export interface FanoutRow {
   p50Us: number;
   p95Us: number;
   p99Us: number;
+  /** p99 of the edits typed after the first seconds (WARM_AFTER_MS): the steady state. */
+  p99WarmUs: number;
   maxUs: number;
   /** Server CPU while typing, % of one core. */
   cpuPct: number;
@@ -41,6 +43,16 @@ export interface FanoutRow {
   note: string;
 }
 
+/**
+ * The p99 over the whole typing is the figure the targets judge: a newsroom's server restarting
+ * mid-story meets exactly those first seconds. Beside it the table shows the p99 of edits typed
+ * after WARM_AFTER_MS (a quarter of a short run), where every server's code is warm and its
+ * stories loaded: what limits the tail shows in the difference (docs/BENCHMARKS.md).
+ */
+export const WARM_AFTER_MS = 5_000;
+export const warmAfterMs = (durationMs: number): number =>
+  Math.min(WARM_AFTER_MS, Math.floor(durationMs / 4));
+
 const emptyRow = (size: FanoutSize, kind: ServerKind, note: string): FanoutRow => ({
   size: sizeLabel(size),
   server: kind,
@@ -54,6 +66,7 @@ const emptyRow = (size: FanoutSize, kind: ServerKind, note: string): FanoutRow =
   p50Us: Number.NaN,
   p95Us: Number.NaN,
   p99Us: Number.NaN,
+  p99WarmUs: Number.NaN,
   maxUs: Number.NaN,
   cpuPct: Number.NaN,
   cpuUsPerDelivery: Number.NaN,
@@ -154,6 +167,7 @@ export const runFanout = async (
       startAtUs,
       durationMs: opts.durationMs,
       rate: opts.rate,
+      warmFromUs: startAtUs + warmAfterMs(opts.durationMs) * 1000,
     });
     await sleep((startAtUs - nowUs()) / 1000);
     const cpu0 = readCpuUs(server.pids);
@@ -189,6 +203,7 @@ export const runFanout = async (
     await profiler.stop();
     const collected = await pool.all<CollectResult>({ op: 'collect' });
     const hist = Histogram.from(collected.map((c) => c.hist));
+    const warm = Histogram.from(collected.map((c) => c.warmHist));
     delivered = hist.count;
     const peakRssMb = rss.stop() / 1024;
     const clientCpuPct = Math.max(
@@ -207,6 +222,7 @@ export const runFanout = async (
       p50Us: hist.percentileUs(50),
       p95Us: hist.percentileUs(95),
       p99Us: hist.percentileUs(99),
+      p99WarmUs: warm.count > 0 ? warm.percentileUs(99) : Number.NaN,
       maxUs: hist.maxUs,
       cpuPct: ((cpu1 - cpu0) / (t1 - t0)) * 100,
       cpuUsPerDelivery: delivered > 0 ? (cpu2 - cpu0) / delivered : Number.NaN,
