@@ -7,7 +7,6 @@ import {
   HISTORY_TEXT_FIELDS,
   type HistoryPoint,
   type HistoryTextField,
-  type HistoryUser,
   type PublicUser,
   type RestoreResponse,
   readFields,
@@ -16,8 +15,6 @@ import {
   type StoryDiff,
   type StoryStatus,
   type StoryView,
-  SYSTEM_USER_ID,
-  type VersionChange,
   type VersionListResponse,
   type VersionReason,
   type VersionStoryView,
@@ -34,16 +31,15 @@ import type {
   VersionRecord,
 } from '../storage/storage';
 import type { RoomRegistry } from '../sync/room-registry';
-import { encodeStateAsParts, PART_STRUCTS } from '../sync/state-chunks.mjs';
-import { AuthorIndex, runsOfUpdates } from './author-index';
 import { attributeText, compareContents, comparisonUserIds } from './compare';
 import { contentFields, type DocContent, readContent } from './doc-content';
-import { Lru } from './lru';
-import { rebuildAt } from './rebuild';
+import { KeyedLock } from './keyed-lock';
 import { applyContent, matchesContent } from './restore';
 import type { StorageFeed } from './storage-feed';
-import { describeChanges, summarizeVersion } from './summary';
+import { StoryContents } from './story-contents';
+import { describeChanges } from './summary';
 import { VersionBursts } from './version-bursts';
+import { iso, parseDetails, type VersionDetails, VersionSummaries } from './version-summaries';
 
 /** Settings (all optional; see server/src/history/README.md for the matching env names). */
 export interface HistorySettings {
@@ -96,61 +92,8 @@ export interface RecordVersionInput {
   restoredFrom?: number | null;
 }
 
-/** What a version stores besides its columns (VersionRecord.details). */
-interface VersionDetails {
-  changes: VersionChange[];
-  previousStatus: StoryStatus | null;
-  restoredFrom: number | null;
-}
-
 const END_OF_LOG = Number.MAX_SAFE_INTEGER;
 const VERSION_ID = /^[1-9]\d{0,8}$/;
-const FALLBACK_COLOR = '#6b7280';
-
-const iso = (ms: number): string => new Date(ms).toISOString();
-
-const parseDetails = (json: string): VersionDetails => {
-  try {
-    const raw = JSON.parse(json) as Partial<VersionDetails>;
-    return {
-      changes: Array.isArray(raw.changes) ? raw.changes : [],
-      previousStatus: raw.previousStatus ?? null,
-      restoredFrom: typeof raw.restoredFrom === 'number' ? raw.restoredFrom : null,
-    };
-  } catch {
-    return { changes: [], previousStatus: null, restoredFrom: null };
-  }
-};
-
-/** Runs async work one at a time per key. */
-class KeyedLock {
-  private readonly tails = new Map<string, Promise<unknown>>();
-
-  run<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    const next = previous.then(fn, fn);
-    const tail = next.catch(() => undefined);
-    this.tails.set(key, tail);
-    void tail.then(() => {
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    });
-    return next;
-  }
-}
-
-/** Cached story contents (rebuilt versions) may hold about this much memory in all. */
-const CONTENT_CACHE_BYTES = 8 * 1024 * 1024;
-
-/** Rough bytes of a content: UTF-16 text plus one small object per segment. */
-const contentWeight = (content: DocContent): number => {
-  let bytes = 0;
-  const add = (part: { text: string; segments: unknown[] }) => {
-    bytes += part.text.length * 2 + part.segments.length * 80;
-  };
-  for (const field of Object.values(content.fields)) add(field);
-  for (const takeaway of content.takeaways) add(takeaway);
-  return bytes;
-};
 
 interface ResolvedPoint {
   point: HistoryPoint;
@@ -172,9 +115,8 @@ export class HistoryService {
   private readonly registry: RoomRegistry;
   private readonly logger: Logger;
   private readonly versionLock = new KeyedLock();
-  private readonly indexLock = new KeyedLock();
-  private readonly indexes = new Lru<AuthorIndex>(32);
-  private readonly contents = new Lru<DocContent>(48, contentWeight, CONTENT_CACHE_BYTES);
+  private readonly contents: StoryContents;
+  private readonly summaries: VersionSummaries;
   private readonly bursts: VersionBursts;
   private readonly inFlight = new Set<Promise<unknown>>();
   /** The background version being made: the next one starts when it is done. */
@@ -194,6 +136,14 @@ export class HistoryService {
       minCutGapMs: options.minCutGapMs ?? HISTORY_DEFAULTS.minCutGapMs,
       checkpointEvery: options.checkpointEvery ?? HISTORY_DEFAULTS.checkpointEvery,
     };
+    this.contents = new StoryContents({
+      storage: this.storage,
+      registry: this.registry,
+      logger: this.logger,
+      checkpointEvery: this.settings.checkpointEvery,
+      store: () => this.store(),
+    });
+    this.summaries = new VersionSummaries(this.storage);
     this.bursts = new VersionBursts({
       ...this.settings,
       cut: (storyId) =>
@@ -332,7 +282,7 @@ export class HistoryService {
       const seq = latest?.seq ?? 0;
       // Right after the read (no turn in between with SQLite): if the live room holds exactly
       // the log up to seq, its document is the version — no rebuild on the event loop.
-      await this.cacheLiveContent(storyId, seq);
+      await this.contents.cacheLive(storyId, seq);
       await yieldToEventLoop();
       const versions = await store.listVersions(storyId);
       const previous = versions[versions.length - 1] ?? null;
@@ -346,17 +296,17 @@ export class HistoryService {
         previous.status === input.status &&
         parseDetails(previous.details).previousStatus === (input.previousStatus ?? null)
       ) {
-        return this.summarize(previous);
+        return this.summaries.summarize(previous);
       }
       const story = await this.storage.getStory(storyId);
       if (!story) return null;
       const fromSeq = previous && previous.seq <= seq ? previous.seq : 0;
       // A turn between the steps: each rebuilds or compares a whole story.
-      const before = await this.contentAt(storyId, fromSeq);
+      const before = await this.contents.at(storyId, fromSeq);
       await yieldToEventLoop();
-      const after = await this.contentAt(storyId, seq, true);
+      const after = await this.contents.at(storyId, seq, true);
       await yieldToEventLoop();
-      const index = await this.index(storyId, seq);
+      const index = await this.contents.index(storyId, seq);
       await yieldToEventLoop();
       const comparison = compareContents(before, after, { index, fromSeq, toSeq: seq });
       await yieldToEventLoop();
@@ -378,7 +328,7 @@ export class HistoryService {
         authors: stats.authors.map((a) => a.userId),
         details: JSON.stringify(details),
       });
-      const summary = await this.summarize(record);
+      const summary = await this.summaries.summarize(record);
       this.logger.info(
         {
           storyId,
@@ -430,7 +380,7 @@ export class HistoryService {
       head = await store.updateStats(storyId, records[records.length - 1]?.seq ?? 0, END_OF_LOG);
     }
     const latest = await store.latestUpdate(storyId);
-    const users = await this.users([
+    const users = await this.summaries.users([
       ...records.flatMap((r) => [
         r.createdBy,
         ...r.authors,
@@ -440,12 +390,12 @@ export class HistoryService {
     ]);
     return {
       storyId,
-      versions: records.reverse().map((r) => this.toSummary(r, users)),
+      versions: records.reverse().map((r) => this.summaries.toSummary(r, users)),
       head: {
         seq: latest?.seq ?? 0,
         editedAt: latest ? iso(latest.at) : null,
         unversionedUpdates: head.count,
-        unversionedAuthors: head.authors.map((a) => this.userOf(a.userId, users)),
+        unversionedAuthors: head.authors.map((a) => this.summaries.userOf(a.userId, users)),
       },
     };
   }
@@ -462,8 +412,8 @@ export class HistoryService {
   async getVersion(storyId: string, vid: string): Promise<VersionStoryView> {
     const record = await this.version(storyId, vid);
     const story = await this.requireStory(storyId);
-    const content = await this.contentAt(storyId, record.seq);
-    const summary = await this.summarize(record);
+    const content = await this.contents.at(storyId, record.seq);
+    const summary = await this.summaries.summarize(record);
     return {
       id: storyId,
       ...contentFields(content),
@@ -499,14 +449,14 @@ export class HistoryService {
       const mark = await store.getSeen(storyId, userId);
       if (!mark) throw notFound('You have not looked at this story before.');
       return {
-        content: await this.contentAt(storyId, mark.seq),
+        content: await this.contents.at(storyId, mark.seq),
         seq: mark.seq,
         point: { kind: 'seen', version: null, label: 'Last seen', seq: mark.seq, at: iso(mark.at) },
       };
     }
     const record = await this.version(storyId, param);
     return {
-      content: await this.contentAt(storyId, record.seq),
+      content: await this.contents.at(storyId, record.seq),
       seq: record.seq,
       point: {
         kind: 'version',
@@ -527,13 +477,13 @@ export class HistoryService {
   ): Promise<StoryDiff> {
     const from = await this.point(storyId, fromParam, userId);
     const to = await this.point(storyId, toParam, userId);
-    const index = await this.index(storyId, Math.max(from.seq, to.seq));
+    const index = await this.contents.index(storyId, Math.max(from.seq, to.seq));
     const comparison = compareContents(from.content, to.content, {
       index,
       fromSeq: from.seq,
       toSeq: to.seq,
     });
-    const users = await this.users(comparisonUserIds(comparison));
+    const users = await this.summaries.users(comparisonUserIds(comparison));
     return {
       storyId,
       from: from.point,
@@ -552,7 +502,7 @@ export class HistoryService {
   /** Who wrote every character, at a version or now. */
   async attribution(storyId: string, param: string, userId: string): Promise<AttributionResponse> {
     const at = await this.point(storyId, param, userId);
-    const index = await this.index(storyId, at.seq);
+    const index = await this.contents.index(storyId, at.seq);
     const fields = {} as AttributionResponse['fields'];
     for (const name of HISTORY_TEXT_FIELDS) {
       const f = at.content.fields[name as HistoryTextField];
@@ -563,7 +513,7 @@ export class HistoryService {
     for (const name of HISTORY_TEXT_FIELDS)
       for (const r of fields[name]) if (r.userId) ids.add(r.userId);
     for (const list of fields.takeaways) for (const r of list) if (r.userId) ids.add(r.userId);
-    return { storyId, at: at.point, fields, users: await this.users(ids) };
+    return { storyId, at: at.point, fields, users: await this.summaries.users(ids) };
   }
 
   /* ---------------- restore ---------------- */
@@ -577,7 +527,7 @@ export class HistoryService {
     if (user.role !== 'chief')
       throw new HttpError(403, ErrorCode.forbidden, 'Only a desk chief can restore a version.');
     const record = await this.version(storyId, vid);
-    const target = await this.contentAt(storyId, record.seq);
+    const target = await this.contents.at(storyId, record.seq);
     const exact = await this.registry.withRoom(storyId, async (room) => {
       room.editAsServer(user.id, (doc) => applyContent(doc, target));
       const ok = matchesContent(room.doc, target);
@@ -637,14 +587,16 @@ export class HistoryService {
         return { storyId, mark, stats };
       }),
     );
-    const users = await this.users(rows.flatMap((r) => r.stats.authors.map((a) => a.userId)));
+    const users = await this.summaries.users(
+      rows.flatMap((r) => r.stats.authors.map((a) => a.userId)),
+    );
     return rows.map(({ storyId, mark, stats }) => ({
       storyId,
       seenSeq: mark?.seq ?? null,
       seenAt: mark ? iso(mark.at) : null,
       changed: stats.count > 0,
       updates: stats.count,
-      authors: stats.authors.map((a) => this.userOf(a.userId, users)),
+      authors: stats.authors.map((a) => this.summaries.userOf(a.userId, users)),
       lastEditAt: stats.lastAt === null ? null : iso(stats.lastAt),
     }));
   }
@@ -658,136 +610,5 @@ export class HistoryService {
         ? await this.diff(storyId, SEEN_POINT, CURRENT_POINT, userId)
         : null;
     return { ...summary, diff };
-  }
-
-  /* ---------------- internals ---------------- */
-
-  /**
-   * Caches the content at `seq` from the live room when it holds exactly the log up to `seq`,
-   * and checkpoints it (a snapshot at `seq`) when the room has stored many updates since the
-   * last snapshot, so the version still opens from one snapshot later.
-   */
-  private async cacheLiveContent(storyId: string, seq: number): Promise<void> {
-    const key = `${storyId}@${seq}`;
-    if (seq <= 0 || this.contents.get(key)) return;
-    const room = this.registry.loaded(storyId);
-    if (room?.exactStoredPoint() !== seq) return;
-    this.contents.set(key, readContent(room.doc));
-    if (room.updatesSinceSnapshot < this.settings.checkpointEvery) return;
-    const parts = encodeStateAsParts(room.doc, PART_STRUCTS);
-    await this.storage.saveSnapshot(storyId, { upto: seq, parts });
-    this.logger.debug({ storyId, upto: seq, parts: parts.length }, 'history checkpoint');
-  }
-
-  /** The story's content after update `seq`, rebuilt from stored data (cached: it never changes). */
-  private async contentAt(storyId: string, seq: number, checkpoint = false): Promise<DocContent> {
-    const key = `${storyId}@${seq}`;
-    const cached = this.contents.get(key);
-    if (cached) return cached;
-    const store = this.store();
-    const rebuilt = await rebuildAt(store, storyId, seq);
-    const content = readContent(rebuilt.doc);
-    if (checkpoint && seq > 0 && rebuilt.replayed >= this.settings.checkpointEvery) {
-      const parts = encodeStateAsParts(rebuilt.doc, PART_STRUCTS);
-      await this.storage.saveSnapshot(storyId, { upto: seq, parts });
-      this.logger.debug({ storyId, upto: seq, parts: parts.length }, 'history checkpoint');
-    }
-    rebuilt.doc.destroy();
-    this.contents.set(key, content);
-    return content;
-  }
-
-  /** The authorship index of a story, extended from the log up to `upto`. */
-  private index(storyId: string, upto: number): Promise<AuthorIndex> {
-    const store = this.store();
-    return this.indexLock.run(storyId, async () => {
-      const load = async () => {
-        const persisted = await store.loadAuthorRuns(storyId);
-        const fresh = new AuthorIndex();
-        for (const run of persisted.runs) fresh.add(run);
-        fresh.upto = persisted.upto;
-        return fresh;
-      };
-      let index = this.indexes.get(storyId) ?? (await load());
-      while (index.upto < upto) {
-        const page = await store.loadUpdates(storyId, index.upto, upto, 5_000);
-        const last = page[page.length - 1];
-        if (!last) break;
-        await yieldToEventLoop(); // a long log is decoded a page per turn
-        const runs = runsOfUpdates(page);
-        if (await store.appendAuthorRuns(storyId, index.upto, last.seq, runs)) {
-          for (const run of runs) index.add(run);
-          index.upto = last.seq;
-        } else {
-          index = await load(); // another instance extended it meanwhile
-        }
-      }
-      this.indexes.set(storyId, index);
-      return index;
-    });
-  }
-
-  private async users(ids: Iterable<string | null>): Promise<Record<string, HistoryUser>> {
-    const out: Record<string, HistoryUser> = {};
-    for (const id of new Set(ids)) {
-      if (!id || out[id]) continue;
-      if (id === SYSTEM_USER_ID) {
-        out[id] = { id, displayName: 'Copydesk', color: FALLBACK_COLOR };
-        continue;
-      }
-      const account = await this.storage.findAccountById(id);
-      out[id] = account
-        ? { id, displayName: account.displayName, color: account.color }
-        : { id, displayName: 'Former user', color: FALLBACK_COLOR };
-    }
-    return out;
-  }
-
-  private userOf(id: string, users: Record<string, HistoryUser>): HistoryUser {
-    return users[id] ?? { id, displayName: 'Former user', color: FALLBACK_COLOR };
-  }
-
-  private async summarize(record: VersionRecord): Promise<VersionSummary> {
-    const details = parseDetails(record.details);
-    const users = await this.users([
-      record.createdBy,
-      ...record.authors,
-      ...details.changes.map((c) => c.userId),
-    ]);
-    return this.toSummary(record, users);
-  }
-
-  private toSummary(record: VersionRecord, users: Record<string, HistoryUser>): VersionSummary {
-    const details = parseDetails(record.details);
-    return {
-      id: String(record.number),
-      number: record.number,
-      storyId: record.storyId,
-      name: record.name,
-      reason: record.reason,
-      createdAt: iso(record.createdAt),
-      createdBy: record.createdBy ? this.userOf(record.createdBy, users) : null,
-      editedAt: iso(record.editedAt ?? record.createdAt),
-      seq: record.seq,
-      status: record.status,
-      previousStatus: details.previousStatus,
-      authors: record.authors.map((id) => this.userOf(id, users)),
-      summary: summarizeVersion(
-        {
-          reason: record.reason,
-          createdBy: record.createdBy,
-          status: record.status,
-          previousStatus: details.previousStatus,
-          restoredFrom: details.restoredFrom,
-          changes: details.changes,
-        },
-        users,
-      ),
-      changes: details.changes,
-      restoredFrom:
-        details.restoredFrom === null
-          ? null
-          : { id: String(details.restoredFrom), number: details.restoredFrom },
-    };
   }
 }
