@@ -10,6 +10,7 @@ import {
 } from '@copydesk/shared';
 import { yieldToEventLoop } from '../event-loop';
 import type { StoredRun } from '../history/storage-feed';
+import { KeyedLock } from '../keyed-lock';
 import type { Logger } from '../logger';
 import type {
   ActivityRecord,
@@ -93,7 +94,8 @@ export class ActivityRecorder {
   private readonly yieldMs: number;
   /** Working copies built from storage so far (a rebuild loads the story: the costly part). */
   trackerBuilds = 0;
-  private readonly locks = new Map<string, Promise<void>>();
+  /** Serialises work per story (background rounds and `flush` may overlap). */
+  private readonly locks = new KeyedLock();
   private readonly listeners = new Set<ActivityListener>();
   private timer: NodeJS.Timeout | null = null;
   private evictTimer: NodeJS.Timeout | null = null;
@@ -205,18 +207,6 @@ export class ActivityRecorder {
     return Math.max(next, yieldedUntil);
   }
 
-  /** Serialises work per story (background rounds and `flush` may overlap). */
-  private withLock(storyId: string, fn: () => Promise<void>): Promise<void> {
-    const previous = this.locks.get(storyId) ?? Promise.resolve();
-    const next = previous.then(fn, fn);
-    const settled = next.catch(() => {});
-    this.locks.set(storyId, settled);
-    void settled.then(() => {
-      if (this.locks.get(storyId) === settled) this.locks.delete(storyId);
-    });
-    return next;
-  }
-
   /** Reads everything stored so far for the story into entries (the API calls it before reading). */
   async flush(storyId: string): Promise<void> {
     if (!this.store || this.closed) return;
@@ -241,7 +231,7 @@ export class ActivityRecorder {
    * storage on every round (both hear of the story's edits when editors sit on both).
    */
   private process(storyId: string, now = false): Promise<void> {
-    return this.withLock(storyId, async () => {
+    return this.locks.run(storyId, async () => {
       const store = this.store;
       if (!store || this.closed) return;
       for (let attempt = 0; attempt < 3; attempt++) {
@@ -344,12 +334,12 @@ export class ActivityRecorder {
   private evict(): void {
     const now = Date.now();
     for (const [id, t] of this.trackers) {
-      if (now - t.lastUsed > this.idleMs && !this.locks.has(id)) this.dropTracker(id);
+      if (now - t.lastUsed > this.idleMs && !this.locks.held(id)) this.dropTracker(id);
     }
     if (this.trackers.size <= this.maxTrackers) return;
     const byAge = [...this.trackers].sort((a, b) => a[1].lastUsed - b[1].lastUsed);
     for (const [id] of byAge.slice(0, this.trackers.size - this.maxTrackers)) {
-      if (!this.locks.has(id)) this.dropTracker(id);
+      if (!this.locks.held(id)) this.dropTracker(id);
     }
   }
 
@@ -464,7 +454,7 @@ export class ActivityRecorder {
     if (this.evictTimer) clearTimeout(this.evictTimer);
     this.evictTimer = null;
     await this.running;
-    await Promise.allSettled(this.locks.values());
+    await this.locks.settled();
     for (const id of [...this.trackers.keys()]) this.dropTracker(id);
     await this.engine.close();
   }

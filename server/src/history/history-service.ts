@@ -22,6 +22,7 @@ import {
 } from '@copydesk/shared';
 import { HttpError, notFound, serviceUnavailable } from '../errors';
 import { yieldToEventLoop } from '../event-loop';
+import { KeyedLock } from '../keyed-lock';
 import type { Logger } from '../logger';
 import type {
   HistoryStore,
@@ -33,7 +34,6 @@ import type {
 import type { RoomRegistry } from '../sync/room-registry';
 import { attributeText, compareContents, comparisonUserIds } from './compare';
 import { contentFields, type DocContent, readContent } from './doc-content';
-import { KeyedLock } from './keyed-lock';
 import { applyContent, matchesContent } from './restore';
 import type { StorageFeed } from './storage-feed';
 import { StoryContents } from './story-contents';

@@ -1,11 +1,11 @@
 import { yieldToEventLoop } from '../event-loop';
+import { KeyedLock } from '../keyed-lock';
 import type { Logger } from '../logger';
 import type { HistoryStore, Storage } from '../storage/storage';
 import type { RoomRegistry } from '../sync/room-registry';
 import { encodeStateAsParts, PART_STRUCTS } from '../sync/state-chunks.mjs';
 import { AuthorIndex, runsOfUpdates } from './author-index';
 import { type DocContent, readContent } from './doc-content';
-import { KeyedLock } from './keyed-lock';
 import { Lru } from './lru';
 import { rebuildAt } from './rebuild';
 
