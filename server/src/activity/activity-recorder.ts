@@ -10,6 +10,7 @@ import {
 } from '@copydesk/shared';
 import { yieldToEventLoop } from '../event-loop';
 import type { StoredRun } from '../history/storage-feed';
+import { iso } from '../iso-time';
 import { KeyedLock } from '../keyed-lock';
 import type { Logger } from '../logger';
 import type {
@@ -20,7 +21,6 @@ import type {
   StoryRecord,
 } from '../storage/storage';
 import { RECENT_BYTES_PER_STORY, RecentUpdates } from './recent-updates';
-import { iso } from './route-helpers';
 import { newActivityId } from './story-tracker';
 import { InProcessTrackerEngine, type TrackedStory, type TrackerEngine } from './tracker-engine';
 import { UserDirectory } from './user-directory';

@@ -47,5 +47,3 @@ export const parseLimit = (value: unknown, fallback: number, max: number): numbe
   }
   return n;
 };
-
-export const iso = (ms: number): string => new Date(ms).toISOString();

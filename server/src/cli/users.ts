@@ -19,6 +19,7 @@ import { ROLES, type Role, RoleSchema } from '@copydesk/shared';
 import { createAccount } from '../auth/accounts';
 import { hashPassword } from '../auth/passwords';
 import { readStorageEnv } from '../env';
+import { iso } from '../iso-time';
 import { createStorage } from '../storage/create-storage';
 import type { Account, Storage } from '../storage/storage';
 
@@ -151,7 +152,7 @@ const run = async (argv: string[]): Promise<void> => {
                 displayName: a.displayName,
                 role: a.role,
                 disabled: a.disabled,
-                createdAt: new Date(a.createdAt).toISOString(),
+                createdAt: iso(a.createdAt),
               })),
             ),
           );

@@ -21,6 +21,7 @@ import {
 import type * as Y from 'yjs';
 import { UserDirectory } from '../activity/user-directory';
 import { forbidden, notFound } from '../errors';
+import { iso } from '../iso-time';
 import type { Logger } from '../logger';
 import type { CommentRecord, CommentStore, NotificationRecord, Storage } from '../storage/storage';
 import type { RoomRegistry } from '../sync/room-registry';
@@ -54,7 +55,6 @@ export type ThreadFilter = 'open' | 'resolved' | 'all';
 
 const EXCERPT_CHARS = 200;
 
-const iso = (ms: number): string => new Date(ms).toISOString();
 const newId = (prefix: string): string => `${prefix}_${randomBytes(9).toString('base64url')}`;
 
 /**

@@ -22,6 +22,7 @@ import {
 } from '@copydesk/shared';
 import { HttpError, notFound, serviceUnavailable } from '../errors';
 import { yieldToEventLoop } from '../event-loop';
+import { iso } from '../iso-time';
 import { KeyedLock } from '../keyed-lock';
 import type { Logger } from '../logger';
 import type {
@@ -39,7 +40,7 @@ import type { StorageFeed } from './storage-feed';
 import { StoryContents } from './story-contents';
 import { describeChanges } from './summary';
 import { VersionBursts } from './version-bursts';
-import { iso, parseDetails, type VersionDetails, VersionSummaries } from './version-summaries';
+import { parseDetails, type VersionDetails, VersionSummaries } from './version-summaries';
 
 /** Settings (all optional; see server/src/history/README.md for the matching env names). */
 export interface HistorySettings {

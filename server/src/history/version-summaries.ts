@@ -5,6 +5,7 @@ import {
   type VersionChange,
   type VersionSummary,
 } from '@copydesk/shared';
+import { iso } from '../iso-time';
 import type { Storage, VersionRecord } from '../storage/storage';
 import { summarizeVersion } from './summary';
 
@@ -16,8 +17,6 @@ export interface VersionDetails {
 }
 
 const FALLBACK_COLOR = '#6b7280';
-
-export const iso = (ms: number): string => new Date(ms).toISOString();
 
 export const parseDetails = (json: string): VersionDetails => {
   try {

@@ -13,6 +13,7 @@ import type { LoginLimiter } from '../auth/login-limiter';
 import { verifyPassword } from '../auth/passwords';
 import { newSessionId, passwordVersion, type TokenService } from '../auth/tokens';
 import { forbidden, HttpError, notFound, unauthenticated } from '../errors';
+import { iso } from '../iso-time';
 import type { Logger } from '../logger';
 import type { Storage } from '../storage/storage';
 import type { StoryService } from '../stories/story-service';
@@ -34,8 +35,6 @@ export interface ApiDeps {
 const DUMMY_HASH =
   'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
-const iso = (seconds: number): string => new Date(seconds * 1000).toISOString();
-
 /** Sets the session cookie for a freshly signed token and answers like login. */
 const sendSession = (
   req: Request,
@@ -47,7 +46,7 @@ const sendSession = (
   const maxAge = Math.max(0, expiresAt - Math.floor(Date.now() / 1000));
   res.setHeader('Set-Cookie', sessionCookie(token, maxAge, req.secure));
   res.setHeader('Cache-Control', 'no-store');
-  const response: LoginResponse = { token, user, expiresAt: iso(expiresAt) };
+  const response: LoginResponse = { token, user, expiresAt: iso(expiresAt * 1000) };
   res.json(response);
 };
 

@@ -7,6 +7,7 @@ import {
 } from '@copydesk/shared';
 import type { Router } from 'express';
 import { forbidden, HttpError, notFound } from '../errors';
+import { iso } from '../iso-time';
 import type { Logger } from '../logger';
 import type { Storage } from '../storage/storage';
 import type { StoryService } from '../stories/story-service';
@@ -55,7 +56,7 @@ export const statusRoute = (
     const view = await stories.view(id);
     const response: StatusChangeResponse = {
       ...view,
-      statusChange: { from, to, by: user.id, at: new Date(at).toISOString() },
+      statusChange: { from, to, by: user.id, at: iso(at) },
     };
     res.json(response);
   });

@@ -13,12 +13,11 @@ import {
 } from '@copydesk/shared';
 import * as Y from 'yjs';
 import { badRequest, HttpError, notFound, tooLarge } from '../errors';
+import { iso } from '../iso-time';
 import type { Storage, StoryRecord } from '../storage/storage';
 import type { RoomRegistry } from '../sync/room-registry';
 
 export const newStoryId = (): string => randomBytes(12).toString('base64url');
-
-const iso = (ms: number): string => new Date(ms).toISOString();
 
 export const toSummary = (s: StoryRecord, names: ReadonlyMap<string, string>): StorySummary => ({
   id: s.id,
