@@ -1,3 +1,4 @@
+import type * as Y from 'yjs';
 import { yieldToEventLoop } from '../event-loop';
 import { KeyedLock } from '../keyed-lock';
 import type { Logger } from '../logger';
@@ -56,10 +57,9 @@ export class StoryContents {
     const room = this.options.registry.loaded(storyId);
     if (room?.exactStoredPoint() !== seq) return;
     this.contents.set(key, readContent(room.doc));
-    if (room.updatesSinceSnapshot < this.options.checkpointEvery) return;
-    const parts = encodeStateAsParts(room.doc, PART_STRUCTS);
-    await this.options.storage.saveSnapshot(storyId, { upto: seq, parts });
-    this.options.logger.debug({ storyId, upto: seq, parts: parts.length }, 'history checkpoint');
+    if (room.updatesSinceSnapshot >= this.options.checkpointEvery) {
+      await this.checkpoint(storyId, room.doc, seq);
+    }
   }
 
   /** The story's content after update `seq`, rebuilt from stored data (cached: it never changes). */
@@ -70,13 +70,18 @@ export class StoryContents {
     const rebuilt = await rebuildAt(this.options.store(), storyId, seq);
     const content = readContent(rebuilt.doc);
     if (checkpoint && seq > 0 && rebuilt.replayed >= this.options.checkpointEvery) {
-      const parts = encodeStateAsParts(rebuilt.doc, PART_STRUCTS);
-      await this.options.storage.saveSnapshot(storyId, { upto: seq, parts });
-      this.options.logger.debug({ storyId, upto: seq, parts: parts.length }, 'history checkpoint');
+      await this.checkpoint(storyId, rebuilt.doc, seq);
     }
     rebuilt.doc.destroy();
     this.contents.set(key, content);
     return content;
+  }
+
+  /** Saves `doc` (the story exactly at `seq`) as a snapshot, so that point opens from one read. */
+  private async checkpoint(storyId: string, doc: Y.Doc, seq: number): Promise<void> {
+    const parts = encodeStateAsParts(doc, PART_STRUCTS);
+    await this.options.storage.saveSnapshot(storyId, { upto: seq, parts });
+    this.options.logger.debug({ storyId, upto: seq, parts: parts.length }, 'history checkpoint');
   }
 
   /** The authorship index of a story, extended from the log up to `upto`. */

@@ -66,11 +66,14 @@ export class VersionSummaries {
       ...record.authors,
       ...details.changes.map((c) => c.userId),
     ]);
-    return this.toSummary(record, users);
+    return this.toSummary(record, users, details);
   }
 
-  toSummary(record: VersionRecord, users: Record<string, HistoryUser>): VersionSummary {
-    const details = parseDetails(record.details);
+  toSummary(
+    record: VersionRecord,
+    users: Record<string, HistoryUser>,
+    details = parseDetails(record.details),
+  ): VersionSummary {
     return {
       id: String(record.number),
       number: record.number,
