@@ -106,3 +106,64 @@ describe('HistoryService quiet-time versions', () => {
     }
   });
 });
+
+/**
+ * A version far past the story's newest snapshot is saved as one (a checkpoint), so opening it
+ * later is one snapshot read and not a replay of the log — whether the version was read from
+ * the live room or rebuilt from storage.
+ */
+describe('HistoryService checkpoints', () => {
+  let observed: Storage;
+  let history: HistoryService;
+  let rooms: ReturnType<typeof fixtureRegistry>;
+  let cleanup: () => Promise<void>;
+
+  beforeEach(async () => {
+    const fixture = await openFixtureStorage('history-checkpoints');
+    const feed = new StorageFeed();
+    observed = feed.observe(fixture.storage);
+    rooms = fixtureRegistry(observed);
+    history = new HistoryService({
+      storage: observed,
+      registry: rooms.registry,
+      logger: createLogger('silent'),
+      feed,
+      checkpointEvery: 10,
+    });
+    cleanup = async () => {
+      await history.close();
+      await rooms.close();
+      await fixture.remove();
+    };
+  });
+  afterEach(() => cleanup());
+
+  const typed = async (id: string, words: number) => {
+    const typist = await addTypedStory(observed, id, 'Lead.');
+    for (let i = 0; i < words; i++) await typist.append(` word${i}`);
+    await history.idle();
+  };
+  const snapshotUpto = async (id: string) =>
+    (await observed.loadStoryState(id)).snapshot?.upto ?? null;
+
+  it('saves a version rebuilt from more updates than checkpointEvery as a snapshot', async () => {
+    await typed('rebuilt', 12);
+    const version = await history.recordVersion('rebuilt', { reason: 'named', name: 'Late' });
+    expect(version?.seq).toBeGreaterThan(0);
+    expect(await snapshotUpto('rebuilt')).toBe(version?.seq);
+  });
+
+  it('saves a version read from the live room the same way', async () => {
+    await typed('live', 12);
+    const version = await rooms.registry.withRoom('live', () =>
+      history.recordVersion('live', { reason: 'named', name: 'Live' }),
+    );
+    expect(await snapshotUpto('live')).toBe(version?.seq);
+  });
+
+  it('saves none for a version a few updates past the last', async () => {
+    await typed('short', 3);
+    await history.recordVersion('short', { reason: 'named', name: 'Early' });
+    expect(await snapshotUpto('short')).toBeNull();
+  });
+});
