@@ -49,7 +49,7 @@ export interface FanoutRow {
  * after WARM_AFTER_MS (a quarter of a short run), where every server's code is warm and its
  * stories loaded: what limits the tail shows in the difference (docs/BENCHMARKS.md).
  */
-export const WARM_AFTER_MS = 5_000;
+const WARM_AFTER_MS = 5_000;
 export const warmAfterMs = (durationMs: number): number =>
   Math.min(WARM_AFTER_MS, Math.floor(durationMs / 4));
 
