@@ -2,39 +2,24 @@ import { CloseCode, canEditStory, type PublicUser, type StoryStatus } from '@cop
 import * as Y from 'yjs';
 import type { DocBus } from '../cluster/doc-bus';
 import { type ClusterStats, RoomCluster } from '../cluster/room-cluster';
-import { serviceUnavailable } from '../errors';
 import { yieldToEventLoop } from '../event-loop';
 import type { Logger } from '../logger';
 import type { AppendedRange, Storage } from '../storage/storage';
 import { BulkSender } from './bulk-sender';
 import { CloseError } from './close-error';
-import { deleteNovelty, QueuedDeletes } from './delete-novelty';
-import { FullStateCache } from './full-state-cache';
 import { mergeRuns, type SenderWrite, sameSender } from './merge-runs';
-import { encodeStored, encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate } from './messages';
+import { encodeStored, encodeSyncUpdate } from './messages';
 import { RoomAwareness } from './room-awareness';
+import { StoredWaiters } from './stored-waiters';
 import type { SyncConnection } from './sync-connection';
-import {
-  type DocState,
-  UpdateRejectedError,
-  validateStateVector,
-  validateUpdate,
-} from './update-validator';
+import { SyncStepReply } from './sync-step-reply';
+import { UpdateIntake } from './update-intake';
 import type { BatchingRoom, RoomBatch, WriteScheduler } from './write-scheduler';
-
-const storyUnavailable = () =>
-  serviceUnavailable('This story could not be stored; try again shortly.');
 
 /** An edit made by the server itself (e.g. a restore), attributed to an account. */
 export class ServerOrigin {
   constructor(readonly userId: string) {}
 }
-
-/** How long a client may take to answer our sync step 1 after it sent an update with gaps. */
-const RESYNC_ANSWER_MS = 2_000;
-
-/** A story this big (bytes, upper bound) gets its whole state in parts, from a turn of its own. */
-const OWN_TURN_BYTES = 64 * 1024;
 
 /** Origin of edits another instance stored: relayed here, never stored again. */
 const REMOTE = Symbol('remote');
@@ -81,11 +66,12 @@ export class StoryRoom implements BatchingRoom {
   private readonly ydoc = new Y.Doc({ gc: true });
   /** Who is in the story and where their carets are. */
   readonly presence: RoomAwareness;
-  private readonly fullState = new FullStateCache(this.ydoc, {
-    later: (step) =>
-      setImmediate(() => (this.options.relayBeforeStore ? step() : this.whenStored(step))),
+  private readonly intake: UpdateIntake;
+  private readonly syncReply: SyncStepReply;
+  private readonly stored = new StoredWaiters({
+    allStored: () => this.pending.length === 0 && !this.writing,
+    failed: () => this.failed,
   });
-  private readonly bulk: BulkSender;
   /**
    * Yjs's encoding of a one-sender turn (materialize). A field, not a closure made per turn:
    * tsx wraps each named closure in __name() (a defineProperty) when it is created.
@@ -106,30 +92,30 @@ export class StoryRoom implements BatchingRoom {
   private applyFrom = 0;
   /** Writes queued since the last batch was cut (RoomBatch.received). */
   private receivedSinceCut = 0;
-  /** Next clock per client and root names, counting accepted updates not yet in the document. */
-  private readonly queuedState = new Map<number, number>();
-  private readonly queuedRoots = new Set<string>();
-  private readonly queuedDeletes = new QueuedDeletes();
   private writing = false;
   /** The batch being stored, and the state vector to acknowledge once it is. */
   private inFlight: { writes: PendingWrite[]; ackVector: Uint8Array | null } | null = null;
   /** The last log position this room loaded or stored. */
   private storedThrough = 0;
-  private storedWaiters: (() => void)[] = [];
-  /** whenStoredAsync's rejections, for when storing fails before it resolves. */
-  private readonly failureWaiters = new Set<(err: Error) => void>();
-  /** An upper bound of the encoded document size; recomputed exactly when near the limit. */
-  private sizeBound = 0;
   /** Yjs threw mid-update: the document may hold unstored state and must be reloaded. */
   private poisoned = false;
-  private readonly docState: DocState;
   private readonly cluster: RoomCluster | null;
 
   constructor(
     readonly id: string,
     private readonly options: StoryRoomOptions,
   ) {
-    this.bulk = options.bulk ?? new BulkSender();
+    const doc = this.ydoc;
+    const docNow = () => this.doc;
+    this.intake = new UpdateIntake({ doc, docNow, maxStoryBytes: options.maxStoryBytes });
+    this.syncReply = new SyncStepReply({
+      doc,
+      docNow,
+      afterStore: (fn) => (options.relayBeforeStore ? fn() : this.whenStored(fn)),
+      usable: () => this.usable,
+      sizeAtMost: () => this.intake.sizeAtMost,
+      bulk: options.bulk ?? new BulkSender(),
+    });
     this.presence = new RoomAwareness(this.ydoc, {
       storyId: id,
       logger: options.logger,
@@ -142,15 +128,6 @@ export class StoryRoom implements BatchingRoom {
     this.cluster = cluster?.bus.enabled
       ? new RoomCluster(this, { ...cluster, storage: options.storage, logger: options.logger })
       : null;
-    const doc = this.ydoc;
-    const { queuedState, queuedRoots } = this;
-    this.docState = {
-      stateOf: (client) => queuedState.get(client) ?? Y.getState(doc.store, client),
-      hasRoot: (name) => doc.share.has(name) || queuedRoots.has(name),
-      get rootCount() {
-        return doc.share.size + queuedRoots.size;
-      },
-    };
   }
 
   /**
@@ -179,7 +156,7 @@ export class StoryRoom implements BatchingRoom {
     const snapshotParts = state.snapshot?.parts ?? [];
     const logged = state.updates.map((u) => u.update);
     this.updatesSinceSnapshot = logged.length;
-    this.sizeBound = [...snapshotParts, ...logged].reduce((sum, p) => sum + p.byteLength, 0);
+    this.intake.loaded([...snapshotParts, ...logged].reduce((sum, p) => sum + p.byteLength, 0));
     for (const [i, part] of snapshotParts.entries()) {
       if (i > 0) await yieldToEventLoop();
       Y.applyUpdate(this.ydoc, part);
@@ -191,7 +168,7 @@ export class StoryRoom implements BatchingRoom {
         for (const update of logged) Y.applyUpdate(this.ydoc, update);
       });
     } else if (state.snapshot) {
-      this.fullState.seed(snapshotParts);
+      this.syncReply.seed(snapshotParts);
     }
     this.storedThrough = state.updates.at(-1)?.seq ?? state.snapshot?.upto ?? 0;
     this.cluster?.loaded(this.storedThrough);
@@ -276,37 +253,12 @@ export class StoryRoom implements BatchingRoom {
    */
   applyClientUpdate(conn: SyncConnection, update: Uint8Array): UpdateOutcome {
     if (conn.readOnly || this.failed || this.poisoned) return 'dropped';
-    let summary: ReturnType<typeof validateUpdate>;
-    try {
-      summary = validateUpdate(update, this.docState);
-    } catch (err) {
-      if (err instanceof UpdateRejectedError && err.reason === 'missing') {
-        // A stock client that types while it reconnects sends new edits before the history we
-        // lack. Not an attack: drop it and ask for everything we are missing (its reply carries
-        // the dropped edit too). Rate limits bound how often this can be asked for.
-        this.requestResync(conn);
-        return 'dropped';
-      }
-      if (err instanceof UpdateRejectedError) {
-        throw new CloseError(CloseCode.malformed, `rejected update: ${err.message}`);
-      }
-      throw err;
-    }
-    if (summary.newStructs === 0 && summary.deleteRanges === 0) return 'noop';
-    if (summary.newStructs > 0) this.ensureRoomFor(update.byteLength);
-
+    const admission = this.intake.admit(conn, update);
+    if (admission === 'noop') return 'noop';
+    if (admission === 'resync') return 'dropped';
     // Yjs gets its own exact copy (never a view into a larger, possibly pooled, buffer).
     const exact = update.slice();
-    let applyNow = summary.overlaps;
-    if (!applyNow && summary.deleteRanges > 0) {
-      const novelty = deleteNovelty(this.ydoc, this.queuedDeletes, summary.deletes);
-      if (novelty === 'none' && summary.newStructs === 0) return 'noop';
-      applyNow = novelty !== 'new';
-    }
-    if (applyNow) return this.applyExactly(conn, exact);
-    for (const [client, next] of summary.advanced) this.queuedState.set(client, next);
-    for (const name of summary.newRoots) this.queuedRoots.add(name);
-    this.queuedDeletes.add(summary.deletes);
+    if (admission === 'apply-now') return this.applyExactly(conn, exact);
     this.queueWrite({ update: exact, userId: conn.user.id, at: Date.now(), origin: conn }, false);
     return 'applied';
   }
@@ -381,9 +333,7 @@ export class StoryRoom implements BatchingRoom {
     const to = this.pending.length;
     if (from >= to || this.poisoned) return;
     this.applyFrom = to;
-    this.queuedState.clear();
-    this.queuedRoots.clear();
-    this.queuedDeletes.clear();
+    this.intake.applied();
     let current = from;
     // One sender's run (a paste, a fast typist, a replay): Yjs encodes what the transaction
     // added, which is the run merged (typed characters already joined into few items), for far
@@ -431,76 +381,9 @@ export class StoryRoom implements BatchingRoom {
     return true;
   }
 
-  /**
-   * Asks a client for what we lack. A real client answers at once with sync step 2; a client
-   * that does not answer in time, or still sends gaps after answering, is not a y-websocket
-   * client (e.g. forged clocks) and is closed with 4400.
-   */
-  private requestResync(conn: SyncConnection): void {
-    if (conn.resyncAnswered) {
-      throw new CloseError(CloseCode.malformed, 'update depends on content nobody sent');
-    }
-    if (conn.resyncTimer) return;
-    conn.send(encodeSyncStep1(Y.encodeStateVector(this.doc)));
-    conn.resyncTimer = setTimeout(
-      () => conn.close(CloseCode.malformed, 'no answer to a resync request'),
-      RESYNC_ANSWER_MS,
-    );
-    conn.resyncTimer.unref();
-  }
-
-  /** Refuses growth past maxStoryBytes; the exact size is computed only near the limit. */
-  private ensureRoomFor(bytes: number): void {
-    const max = this.options.maxStoryBytes;
-    if (max === undefined || this.sizeBound + bytes <= max) return;
-    this.sizeBound = Y.encodeStateAsUpdate(this.doc).byteLength;
-    if (this.sizeBound + bytes > max) {
-      throw new CloseError(
-        CloseCode.tooLarge,
-        `story would exceed ${max} bytes (now ${this.sizeBound}, update ${bytes})`,
-      );
-    }
-  }
-
-  /** Big enough that its whole state goes out in parts, a part per turn (bound, not exact). */
-  private get big(): boolean {
-    return this.sizeBound >= OWN_TURN_BYTES;
-  }
-
   /** Answers sync step 1 once everything the reply could contain is stored. */
   replySyncStep1(conn: SyncConnection, stateVector: Uint8Array): void {
-    try {
-      validateStateVector(stateVector);
-    } catch (err) {
-      if (err instanceof UpdateRejectedError) {
-        throw new CloseError(CloseCode.malformed, `rejected state vector: ${err.message}`);
-      }
-      throw err;
-    }
-    const vector = stateVector.slice();
-    const whole = FullStateCache.isEmptyStateVector(vector);
-    const open = () => !(this.poisoned || this.failed || conn.closed);
-    const reply = () => {
-      if (!open()) return;
-      const doc = this.doc;
-      if (!whole) {
-        conn.send(encodeSyncStep2(Y.encodeStateAsUpdate(doc, vector)));
-      } else if (!this.big) {
-        this.fullState.send((frame) => conn.send(frame), false);
-      } else {
-        // Paced with every other story's catch-up frames: live edits go out in between.
-        this.fullState.send(
-          (frame) => this.bulk.enqueue(frame.byteLength, () => open() && conn.send(frame)),
-          true,
-        );
-      }
-    };
-    // A whole big story goes out a part per turn, the first in a turn of its own, not on top of
-    // the story's load or a burst of other work (other stories wait behind one long stretch).
-    const replyInOwnTurn = () =>
-      whole && this.big && !this.fullState.warm ? setImmediate(reply) : reply();
-    if (this.options.relayBeforeStore) replyInOwnTurn();
-    else this.whenStored(replyInOwnTurn);
+    this.syncReply.reply(conn, stateVector);
   }
 
   /**
@@ -515,31 +398,21 @@ export class StoryRoom implements BatchingRoom {
 
   /** Calls `fn` as soon as the document holds nothing that is not yet stored. */
   whenStored(fn: () => void): void {
-    if (this.pending.length === 0 && !this.writing) fn();
-    else this.storedWaiters.push(fn);
+    this.stored.whenStored(fn);
   }
 
   /**
    * Resolves once nothing is unstored; rejects (503) if storing fails first. The room then holds
    * edits that are not stored and must never be read, and its sync waiters are dropped (see
-   * `fail`): a promise that merely never settled hung HTTP views and, behind it, every version
-   * the history queues after it.
+   * `fail`).
    */
   whenStoredAsync(): Promise<void> {
-    if (this.failed) return Promise.reject(storyUnavailable());
-    return new Promise((resolve, reject) => {
-      this.failureWaiters.add(reject);
-      this.whenStored(() => {
-        this.failureWaiters.delete(reject);
-        resolve();
-      });
-    });
+    return this.stored.whenStoredAsync();
   }
 
   /** `inDoc`: the document holds it already (else it is applied at the next materialize). */
   private queueWrite(write: PendingWrite, inDoc: boolean): void {
-    // Every change, a client's or the server's own (restores), counts toward the size bound.
-    this.sizeBound += write.update.byteLength;
+    this.intake.grew(write.update.byteLength);
     if (this.options.relayBeforeStore) this.relayUpdate(write);
     this.pending.push(write);
     this.receivedSinceCut++;
@@ -552,7 +425,7 @@ export class StoryRoom implements BatchingRoom {
     if (this.writing || this.failed) return null;
     this.materialize();
     if (this.pending.length === 0) {
-      this.storedNothing();
+      this.stored.release();
       return null;
     }
     this.writing = true;
@@ -592,7 +465,7 @@ export class StoryRoom implements BatchingRoom {
       range,
     );
     if (this.pending.length > 0) this.scheduleWrite();
-    else this.storedNothing();
+    else this.stored.release();
     this.options.onStored?.(this, batch.length);
   }
 
@@ -605,13 +478,6 @@ export class StoryRoom implements BatchingRoom {
 
   private scheduleWrite(): void {
     this.options.writer.schedule(this);
-  }
-
-  /** Nothing is waiting to be stored: whoever waited for that may go on. */
-  private storedNothing(): void {
-    const waiters = this.storedWaiters;
-    this.storedWaiters = [];
-    for (const fn of waiters) fn();
   }
 
   private relayUpdate(write: PendingWrite): void {
@@ -639,9 +505,7 @@ export class StoryRoom implements BatchingRoom {
       { err, storyId: this.id },
       'storing updates failed; dropping story from memory',
     );
-    this.storedWaiters = [];
-    for (const reject of this.failureWaiters) reject(storyUnavailable());
-    this.failureWaiters.clear();
+    this.stored.fail();
     for (const conn of this.connections)
       conn.close(CloseCode.storageUnavailable, 'storage unavailable');
     this.options.onFailed?.(this);
@@ -670,7 +534,7 @@ export class StoryRoom implements BatchingRoom {
     // Before the cluster closes: departures still reach the other instances.
     this.presence.destroy();
     this.cluster?.close();
-    this.fullState.destroy();
+    this.syncReply.destroy();
     this.ydoc.destroy();
   }
 }
