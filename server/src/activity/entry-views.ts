@@ -1,0 +1,48 @@
+import { type ActivityEntry, activitySentence, type CommentUser } from '@copydesk/shared';
+import { iso } from '../iso-time';
+import type { ActivityRecord } from '../storage/storage';
+import type { UserDirectory } from './user-directory';
+
+const TEXT_KINDS = new Set(['set', 'added', 'removed', 'edited', 'rewrote', 'cleared']);
+
+export const toEntry = (
+  r: ActivityRecord,
+  user: CommentUser | undefined,
+  now: number,
+  gapMs: number,
+): ActivityEntry => {
+  const name = user?.displayName ?? 'Unknown user';
+  return {
+    id: r.id,
+    storyId: r.storyId,
+    userId: r.userId,
+    userName: name,
+    userColor: user?.color ?? '#6b7280',
+    field: r.field,
+    kind: r.kind,
+    takeawayIndex: r.takeawayIndex,
+    fromTakeawayIndex: r.fromTakeawayIndex,
+    fromStatus: r.fromStatus,
+    toStatus: r.toStatus,
+    summary: activitySentence(name, r),
+    wordsAdded: r.wordsAdded,
+    wordsRemoved: r.wordsRemoved,
+    firstAt: iso(r.firstAt),
+    lastAt: iso(r.lastAt),
+    updatedAt: iso(r.updatedAt),
+    open:
+      (TEXT_KINDS.has(r.kind) || (r.field === 'takeaway' && r.kind === 'added')) &&
+      now - r.lastAt <= gapMs,
+  };
+};
+
+/** Entries as the API and the live feed show them (names and colours from the accounts). */
+export const entryViews = async (
+  users: UserDirectory,
+  records: ActivityRecord[],
+  gapMs: number,
+): Promise<ActivityEntry[]> => {
+  const byId = await users.users(records.map((r) => r.userId));
+  const now = Date.now();
+  return records.map((r) => toEntry(r, byId.get(r.userId), now, gapMs));
+};
