@@ -5,7 +5,29 @@ import { addTypedStory, openFixtureStorage } from '../storage/test-fixtures';
 import { fixtureRegistry } from '../sync/test-fixtures';
 import { countTurns } from '../turn-counter';
 import { HistoryService } from './history-service';
+import type { HistorySettings } from './history-settings';
 import { StorageFeed } from './storage-feed';
+
+/** A history service over a fresh SQLite file, fed by every append as in the server. */
+const openHistory = async (name: string, settings: HistorySettings) => {
+  const fixture = await openFixtureStorage(name);
+  const feed = new StorageFeed();
+  const observed = feed.observe(fixture.storage);
+  const rooms = fixtureRegistry(observed);
+  const history = new HistoryService({
+    storage: observed,
+    registry: rooms.registry,
+    logger: createLogger('silent'),
+    feed,
+    ...settings,
+  });
+  const close = async () => {
+    await history.close();
+    await rooms.close();
+    await fixture.remove();
+  };
+  return { observed, rooms, history, close };
+};
 
 /**
  * Automatic versions are made off the edit path. When many stories cut a version at once (a
@@ -19,24 +41,10 @@ describe('HistoryService background versions', () => {
   let cleanup: () => Promise<void>;
 
   beforeEach(async () => {
-    const fixture = await openFixtureStorage('history');
-    const feed = new StorageFeed();
-    observed = feed.observe(fixture.storage);
-    const rooms = fixtureRegistry(observed);
     // Every 20th stored update cuts a version at once.
-    history = new HistoryService({
-      storage: observed,
-      registry: rooms.registry,
-      logger: createLogger('silent'),
-      feed,
-      maxUpdatesPerVersion: 20,
-      minCutGapMs: 0,
-    });
-    cleanup = async () => {
-      await history.close();
-      await rooms.close();
-      await fixture.remove();
-    };
+    const opened = await openHistory('history', { maxUpdatesPerVersion: 20, minCutGapMs: 0 });
+    ({ observed, history } = opened);
+    cleanup = opened.close;
   });
   afterEach(() => cleanup());
 
@@ -70,15 +78,7 @@ describe('HistoryService quiet-time versions', () => {
 
   it('cuts a version once the story has been quiet for settleMs after its last edit', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-    const fixture = await openFixtureStorage('history-settle');
-    const feed = new StorageFeed();
-    const observed = feed.observe(fixture.storage);
-    const rooms = fixtureRegistry(observed);
-    const history = new HistoryService({
-      storage: observed,
-      registry: rooms.registry,
-      logger: createLogger('silent'),
-      feed,
+    const { observed, history, close } = await openHistory('history-settle', {
       settleMs: 1_000,
       minCutGapMs: 0,
     });
@@ -100,9 +100,7 @@ describe('HistoryService quiet-time versions', () => {
       // One version, a second after the last edit.
       expect(made).toEqual([lastEdit + 1_000]);
     } finally {
-      await history.close();
-      await rooms.close();
-      await fixture.remove();
+      await close();
     }
   });
 });
@@ -119,22 +117,9 @@ describe('HistoryService checkpoints', () => {
   let cleanup: () => Promise<void>;
 
   beforeEach(async () => {
-    const fixture = await openFixtureStorage('history-checkpoints');
-    const feed = new StorageFeed();
-    observed = feed.observe(fixture.storage);
-    rooms = fixtureRegistry(observed);
-    history = new HistoryService({
-      storage: observed,
-      registry: rooms.registry,
-      logger: createLogger('silent'),
-      feed,
-      checkpointEvery: 10,
-    });
-    cleanup = async () => {
-      await history.close();
-      await rooms.close();
-      await fixture.remove();
-    };
+    const opened = await openHistory('history-checkpoints', { checkpointEvery: 10 });
+    ({ observed, history, rooms } = opened);
+    cleanup = opened.close;
   });
   afterEach(() => cleanup());
 
