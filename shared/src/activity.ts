@@ -50,6 +50,17 @@ export const ACTIVITY_KINDS = [
 ] as const;
 export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
 
+/** The kinds a text burst can have (it stays open, and grows, while its author keeps typing). */
+const TEXT_ACTIVITY_KINDS: ReadonlySet<ActivityKind> = new Set<ActivityKind>([
+  'set',
+  'added',
+  'removed',
+  'edited',
+  'rewrote',
+  'cleared',
+]);
+export const isTextActivityKind = (kind: ActivityKind): boolean => TEXT_ACTIVITY_KINDS.has(kind);
+
 /** One line of the feed, ready to render: "Ben rewrote the synopsis (+32 −10 words)". */
 export interface ActivityEntry {
   id: string;

@@ -1,9 +1,12 @@
-import { type ActivityEntry, activitySentence, type CommentUser } from '@copydesk/shared';
+import {
+  type ActivityEntry,
+  activitySentence,
+  type CommentUser,
+  isTextActivityKind,
+} from '@copydesk/shared';
 import { iso } from '../iso-time';
 import type { ActivityRecord } from '../storage/storage';
 import type { UserDirectory } from './user-directory';
-
-const TEXT_KINDS = new Set(['set', 'added', 'removed', 'edited', 'rewrote', 'cleared']);
 
 export const toEntry = (
   r: ActivityRecord,
@@ -31,7 +34,7 @@ export const toEntry = (
     lastAt: iso(r.lastAt),
     updatedAt: iso(r.updatedAt),
     open:
-      (TEXT_KINDS.has(r.kind) || (r.field === 'takeaway' && r.kind === 'added')) &&
+      (isTextActivityKind(r.kind) || (r.field === 'takeaway' && r.kind === 'added')) &&
       now - r.lastAt <= gapMs,
   };
 };

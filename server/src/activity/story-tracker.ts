@@ -1,4 +1,4 @@
-import { ACTIVITY_BURST_GAP_MS, type ActivityKind, storyTypes } from '@copydesk/shared';
+import { ACTIVITY_BURST_GAP_MS, isTextActivityKind, storyTypes } from '@copydesk/shared';
 import * as Y from 'yjs';
 import type { ActivityRecord, StoredUpdate, StoryState } from '../storage/storage';
 import { EntryChanges, newActivityId } from './entry-changes';
@@ -113,8 +113,7 @@ export class StoryTracker {
         this.takeaways.resumeMove(key, entry);
         continue;
       }
-      const textKinds: ActivityKind[] = ['set', 'added', 'removed', 'edited', 'rewrote', 'cleared'];
-      if (!textKinds.includes(entry.kind)) continue;
+      if (!isTextActivityKind(entry.kind)) continue;
       const text = this.story.textOf(entry.target);
       if (text === null) continue;
       this.bursts.resume(key, entry, text);
