@@ -60,19 +60,35 @@ export class VersionSummaries {
   }
 
   async summarize(record: VersionRecord): Promise<VersionSummary> {
-    const details = parseDetails(record.details);
-    const users = await this.users([
-      record.createdBy,
-      ...record.authors,
-      ...details.changes.map((c) => c.userId),
-    ]);
-    return this.toSummary(record, users, details);
+    const { summaries } = await this.summarizeAll([record]);
+    return summaries[0] as VersionSummary;
   }
 
-  toSummary(
+  /**
+   * Summaries of `records`, each version's details parsed once and every account read once,
+   * with `alsoUsers` among the accounts returned (for the caller's own lines).
+   */
+  async summarizeAll(
+    records: readonly VersionRecord[],
+    alsoUsers: readonly string[] = [],
+  ): Promise<{ summaries: VersionSummary[]; users: Record<string, HistoryUser> }> {
+    const details = records.map((r) => parseDetails(r.details));
+    const users = await this.users([
+      ...records.flatMap((r, i) => [
+        r.createdBy,
+        ...r.authors,
+        ...(details[i] as VersionDetails).changes.map((c) => c.userId),
+      ]),
+      ...alsoUsers,
+    ]);
+    const summaries = records.map((r, i) => this.toSummary(r, users, details[i] as VersionDetails));
+    return { summaries, users };
+  }
+
+  private toSummary(
     record: VersionRecord,
     users: Record<string, HistoryUser>,
-    details = parseDetails(record.details),
+    details: VersionDetails,
   ): VersionSummary {
     return {
       id: String(record.number),

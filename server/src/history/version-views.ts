@@ -4,7 +4,7 @@ import { contentFields } from './doc-content';
 import type { StoryContents } from './story-contents';
 import { END_OF_LOG, type StoryLookup } from './story-lookup';
 import type { VersionRecorder } from './version-recorder';
-import { parseDetails, type VersionSummaries } from './version-summaries';
+import type { VersionSummaries } from './version-summaries';
 
 export interface VersionViewsOptions {
   lookup: StoryLookup;
@@ -40,17 +40,13 @@ export class VersionViews {
       head = await store.updateStats(storyId, records[records.length - 1]?.seq ?? 0, END_OF_LOG);
     }
     const latest = await store.latestUpdate(storyId);
-    const users = await summaries.users([
-      ...records.flatMap((r) => [
-        r.createdBy,
-        ...r.authors,
-        ...parseDetails(r.details).changes.map((c) => c.userId),
-      ]),
-      ...head.authors.map((a) => a.userId),
-    ]);
+    const { summaries: versions, users } = await summaries.summarizeAll(
+      records.reverse(),
+      head.authors.map((a) => a.userId),
+    );
     return {
       storyId,
-      versions: records.reverse().map((r) => summaries.toSummary(r, users)),
+      versions,
       head: {
         seq: latest?.seq ?? 0,
         editedAt: latest ? iso(latest.at) : null,
