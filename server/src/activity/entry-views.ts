@@ -6,21 +6,21 @@ import {
 } from '@copydesk/shared';
 import { iso } from '../iso-time';
 import type { ActivityRecord } from '../storage/storage';
-import type { UserDirectory } from './user-directory';
+import { type UserDirectory, unknownUser } from './user-directory';
 
 export const toEntry = (
   r: ActivityRecord,
-  user: CommentUser | undefined,
+  user: CommentUser,
   now: number,
   gapMs: number,
 ): ActivityEntry => {
-  const name = user?.displayName ?? 'Unknown user';
+  const name = user.displayName;
   return {
     id: r.id,
     storyId: r.storyId,
     userId: r.userId,
     userName: name,
-    userColor: user?.color ?? '#6b7280',
+    userColor: user.color,
     field: r.field,
     kind: r.kind,
     takeawayIndex: r.takeawayIndex,
@@ -47,5 +47,5 @@ export const entryViews = async (
 ): Promise<ActivityEntry[]> => {
   const byId = await users.users(records.map((r) => r.userId));
   const now = Date.now();
-  return records.map((r) => toEntry(r, byId.get(r.userId), now, gapMs));
+  return records.map((r) => toEntry(r, byId.get(r.userId) ?? unknownUser(r.userId), now, gapMs));
 };

@@ -2,7 +2,7 @@ import type { CommentUser } from '@copydesk/shared';
 import type { Account, Storage } from '../storage/storage';
 
 /** How a user id with no account (e.g. `system`, a deleted account) is shown. */
-const unknownUser = (id: string): CommentUser => ({
+export const unknownUser = (id: string): CommentUser => ({
   id,
   username: id,
   displayName: id === 'system' ? 'Copydesk' : 'Unknown user',

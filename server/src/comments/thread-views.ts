@@ -1,5 +1,5 @@
 import type { CommentThread, CommentUser, CommentView, ResolvedAnchor } from '@copydesk/shared';
-import type { UserDirectory } from '../activity/user-directory';
+import { type UserDirectory, unknownUser } from '../activity/user-directory';
 import { iso } from '../iso-time';
 import type { CommentRecord } from '../storage/storage';
 import { anchorOrder, resolveAnchor } from './anchors';
@@ -28,14 +28,7 @@ export const threadViews = async (
     if (r.resolvedBy) ids.add(r.resolvedBy);
   }
   const users = await directory.users(ids);
-  const user = (id: string): CommentUser =>
-    users.get(id) ?? {
-      id,
-      username: id,
-      displayName: 'Unknown user',
-      color: '#6b7280',
-      role: null,
-    };
+  const user = (id: string): CommentUser => users.get(id) ?? unknownUser(id);
   const roots = records.filter((r) => r.threadId === r.id);
   const anchors: Map<string, ResolvedAnchor> =
     roots.length === 0
