@@ -1,15 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '@copydesk/shared';
 import type { ExtendedError } from 'socket.io';
+import { originAllowed } from '../auth/origin';
 import { authenticateToken } from '../auth/sessions';
 import type { TokenService } from '../auth/tokens';
 import type { Logger } from '../logger';
 import type { Storage } from '../storage/storage';
+import { TokenBucket } from '../token-bucket';
 import type { DeskLimits } from './desk-options';
 import { connectError } from './desk-replies';
 import type { DeskSocket } from './desk-server';
-import { handshakeToken, originAllowed } from './handshake';
-import { TokenBucket } from './rate-limit';
+import { handshakeToken } from './handshake';
 
 export interface DeskAdmissionOptions {
   tokens: TokenService;

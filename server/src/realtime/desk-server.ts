@@ -9,8 +9,8 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { Server, type Socket } from 'socket.io';
 import type { TokenClaims } from '../auth/tokens';
 import type { PresenceStore } from '../presence';
+import type { TokenBucket } from '../token-bucket';
 import { DESK_CHANNEL_DEFAULTS, type DeskChannelOptions, type DeskLimits } from './desk-options';
-import type { TokenBucket } from './rate-limit';
 
 /** What the server accepts: payloads are `unknown` until the shared zod schemas pass them. */
 interface IncomingEvents {

@@ -10,6 +10,7 @@ import {
 } from '@copydesk/shared';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import * as Y from 'yjs';
+import { originAllowed } from '../auth/origin';
 import { authenticateToken } from '../auth/sessions';
 import type { TokenService } from '../auth/tokens';
 import { readSessionToken } from '../http/session';
@@ -194,17 +195,6 @@ export class SyncEndpoint implements LiveSync {
     return true;
   }
 
-  private originAllowed(req: IncomingMessage): boolean {
-    const origin = req.headers.origin;
-    if (!origin) return true;
-    if (this.options.allowedOrigins.includes(origin)) return true;
-    try {
-      return new URL(origin).host === req.headers.host;
-    } catch {
-      return false;
-    }
-  }
-
   private async accept(ws: WebSocket, req: IncomingMessage, url: URL): Promise<void> {
     const { logger, limits } = this.options;
     const state: SocketState = {
@@ -235,7 +225,7 @@ export class SyncEndpoint implements LiveSync {
     }
     // The session cookie rides along on any page's WebSocket: only our own origin (or an
     // allowed one) may use it. A token in the URL is not ambient, so any origin may use that.
-    if (!queryToken && !this.originAllowed(req)) {
+    if (!queryToken && !originAllowed(req, this.options.allowedOrigins)) {
       logger.info({ origin: req.headers.origin }, 'sync upgrade refused: foreign origin');
       return ws.close(CloseCode.forbidden, 'origin not allowed');
     }
