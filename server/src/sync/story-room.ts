@@ -7,8 +7,13 @@ import type { Logger } from '../logger';
 import type { AppendedRange, Storage } from '../storage/storage';
 import { BulkSender } from './bulk-sender';
 import { CloseError } from './close-error';
-import { mergeRuns, type SenderWrite, sameSender } from './merge-runs';
 import { encodeStored, encodeSyncUpdate } from './messages';
+import {
+  captureUpdates,
+  dropPendingStructs,
+  type PendingWrite,
+  PendingWrites,
+} from './pending-writes';
 import { RoomAwareness } from './room-awareness';
 import { StoredWaiters } from './stored-waiters';
 import type { SyncConnection } from './sync-connection';
@@ -23,8 +28,6 @@ export class ServerOrigin {
 
 /** Origin of edits another instance stored: relayed here, never stored again. */
 const REMOTE = Symbol('remote');
-
-type PendingWrite = SenderWrite<SyncConnection | null>;
 
 export interface StoryRoomOptions {
   storage: Storage;
@@ -72,14 +75,6 @@ export class StoryRoom implements BatchingRoom {
     allStored: () => this.pending.length === 0 && !this.writing,
     failed: () => this.failed,
   });
-  /**
-   * Yjs's encoding of a one-sender turn (materialize). A field, not a closure made per turn:
-   * tsx wraps each named closure in __name() (a defineProperty) when it is created.
-   */
-  private readonly captured: Uint8Array[] = [];
-  private readonly capture = (update: Uint8Array): void => {
-    this.captured.push(update);
-  };
   readonly connections = new Set<SyncConnection>();
   /** Connections plus short-lived readers (HTTP); the room unloads at zero. */
   holders = 0;
@@ -87,11 +82,8 @@ export class StoryRoom implements BatchingRoom {
   updatesSinceSnapshot = 0;
   /** Workflow status as last read from storage (decides who may write). */
   status: StoryStatus = 'draft';
-  /** Accepted, not yet stored. `pending[applyFrom..]` are not in the document yet either. */
-  private pending: PendingWrite[] = [];
-  private applyFrom = 0;
-  /** Writes queued since the last batch was cut (RoomBatch.received). */
-  private receivedSinceCut = 0;
+  /** Accepted, not yet stored (and perhaps not in the document yet either). */
+  private readonly pending: PendingWrites;
   private writing = false;
   /** The batch being stored, and the state vector to acknowledge once it is. */
   private inFlight: { writes: PendingWrite[]; ackVector: Uint8Array | null } | null = null;
@@ -108,6 +100,17 @@ export class StoryRoom implements BatchingRoom {
     const doc = this.ydoc;
     const docNow = () => this.doc;
     this.intake = new UpdateIntake({ doc, docNow, maxStoryBytes: options.maxStoryBytes });
+    this.pending = new PendingWrites({
+      doc,
+      applied: () => this.intake.applied(),
+      applyFailed: (err, culprit) => {
+        culprit?.close(CloseCode.malformed, 'update could not be applied');
+        this.poison(err, culprit);
+      },
+      mergeFailed: (err) =>
+        options.logger.warn({ err, storyId: id }, 'merging updates failed; storing each'),
+      discardPendingStructs: () => this.discardPendingStructs(null),
+    });
     this.syncReply = new SyncStepReply({
       doc,
       docNow,
@@ -183,7 +186,7 @@ export class StoryRoom implements BatchingRoom {
     if (!this.usable) return true;
     this.materialize();
     // Stored by another instance already: relay only what is new here.
-    const changed = this.captureUpdates(() =>
+    const changed = captureUpdates(this.ydoc, () =>
       this.ydoc.transact(() => {
         for (const update of updates) Y.applyUpdate(this.ydoc, update, REMOTE);
       }, REMOTE),
@@ -192,11 +195,7 @@ export class StoryRoom implements BatchingRoom {
       const frame = encodeSyncUpdate(update);
       for (const conn of this.connections) conn.send(frame);
     }
-    const store = this.ydoc.store;
-    if (store.pendingStructs === null && store.pendingDs === null) return true;
-    store.pendingStructs = null;
-    store.pendingDs = null;
-    return false;
+    return !dropPendingStructs(this.ydoc);
   }
 
   /** Re-reads the log for other instances' edits (after a Redis reconnect). */
@@ -274,7 +273,7 @@ export class StoryRoom implements BatchingRoom {
     if (!this.usable) return 'dropped';
     let changed: Uint8Array[];
     try {
-      changed = this.captureUpdates(() => Y.applyUpdate(this.ydoc, update, conn));
+      changed = captureUpdates(this.ydoc, () => Y.applyUpdate(this.ydoc, update, conn));
     } catch (err) {
       this.poison(err, conn);
       throw new CloseError(CloseCode.malformed, 'update could not be applied');
@@ -291,31 +290,17 @@ export class StoryRoom implements BatchingRoom {
   editAsServer(userId: string, edit: (doc: Y.Doc) => void): void {
     this.materialize();
     const origin = new ServerOrigin(userId);
-    const changed = this.captureUpdates(() => this.ydoc.transact(() => edit(this.ydoc), origin));
+    const changed = captureUpdates(this.ydoc, () =>
+      this.ydoc.transact(() => edit(this.ydoc), origin),
+    );
     for (const update of changed) {
       this.queueWrite({ update, userId, at: Date.now(), origin: null }, true);
     }
   }
 
-  /** The `update` events of what `fn` does to the document (none are encoded otherwise). */
-  private captureUpdates(fn: () => void): Uint8Array[] {
-    const changed: Uint8Array[] = [];
-    const onUpdate = (update: Uint8Array) => changed.push(update);
-    this.ydoc.on('update', onUpdate);
-    try {
-      fn();
-    } finally {
-      this.ydoc.off('update', onUpdate);
-    }
-    return changed;
-  }
-
   /** The validator should make pending structs impossible; never keep (or serve) them. */
   private discardPendingStructs(conn: SyncConnection | null): boolean {
-    const store = this.ydoc.store;
-    if (store.pendingStructs === null && store.pendingDs === null) return false;
-    store.pendingStructs = null;
-    store.pendingDs = null;
+    if (!dropPendingStructs(this.ydoc)) return false;
     this.options.logger.error(
       { storyId: this.id, user: conn?.user.username },
       'validated update left pending structs; discarded them',
@@ -329,56 +314,7 @@ export class StoryRoom implements BatchingRoom {
    * sender is closed with 4400, and the room reloads from storage once that is stored.
    */
   private materialize(): void {
-    const from = this.applyFrom;
-    const to = this.pending.length;
-    if (from >= to || this.poisoned) return;
-    this.applyFrom = to;
-    this.intake.applied();
-    let current = from;
-    // One sender's run (a paste, a fast typist, a replay): Yjs encodes what the transaction
-    // added, which is the run merged (typed characters already joined into few items), for far
-    // less than Y.mergeUpdates decoding and re-encoding every update of it. Used only when
-    // that transaction was the only one to fire (an observer starting another would mix its
-    // changes in); otherwise the clients' own bytes are kept, as for a mixed turn.
-    const captured = this.captured;
-    captured.length = 0;
-    const captureRun = to - from >= 2 && this.oneSender(from, to);
-    if (captureRun) this.ydoc.on('update', this.capture);
-    try {
-      this.ydoc.transact(() => {
-        for (; current < to; current++) {
-          Y.applyUpdate(this.ydoc, (this.pending[current] as PendingWrite).update);
-        }
-      });
-    } catch (err) {
-      const culprit = this.pending[current]?.origin ?? null;
-      this.pending.length = current;
-      this.applyFrom = current;
-      culprit?.close(CloseCode.malformed, 'update could not be applied');
-      this.poison(err, culprit);
-      return;
-    } finally {
-      if (captureRun) this.ydoc.off('update', this.capture);
-    }
-    if (this.discardPendingStructs(null)) {
-      this.poison(new Error('validated updates left pending structs'), null);
-      return;
-    }
-    const merged = captured.length === 1 ? captured[0] : undefined;
-    if (merged) {
-      const last = this.pending[to - 1] as PendingWrite;
-      this.pending.splice(from, to - from, { ...last, update: merged });
-      this.applyFrom = this.pending.length;
-    }
-  }
-
-  /** The writes [from, to) all came from one connection and one account. */
-  private oneSender(from: number, to: number): boolean {
-    const first = this.pending[from] as PendingWrite;
-    for (let i = from + 1; i < to; i++) {
-      if (!sameSender(first, this.pending[i] as PendingWrite)) return false;
-    }
-    return true;
+    if (!this.poisoned) this.pending.materialize();
   }
 
   /** Answers sync step 1 once everything the reply could contain is stored. */
@@ -414,9 +350,7 @@ export class StoryRoom implements BatchingRoom {
   private queueWrite(write: PendingWrite, inDoc: boolean): void {
     this.intake.grew(write.update.byteLength);
     if (this.options.relayBeforeStore) this.relayUpdate(write);
-    this.pending.push(write);
-    this.receivedSinceCut++;
-    if (inDoc) this.applyFrom = this.pending.length;
+    this.pending.push(write, inDoc);
     if (!this.writing && this.pending.length === 1) this.scheduleWrite();
   }
 
@@ -429,19 +363,13 @@ export class StoryRoom implements BatchingRoom {
       return null;
     }
     this.writing = true;
-    const batch = mergeRuns(this.pending, (err) =>
-      this.options.logger.warn({ err, storyId: this.id }, 'merging updates failed; storing each'),
-    );
-    this.pending = [];
-    this.applyFrom = 0;
+    const { writes: batch, received } = this.pending.cut();
     // At the cut the document holds exactly what is stored plus this batch: once the batch is
     // stored, this state vector is durable (the "Saved" acknowledgement).
     this.inFlight = {
       writes: batch,
       ackVector: batch.some((w) => w.origin?.wantsAck) ? Y.encodeStateVector(this.ydoc) : null,
     };
-    const received = this.receivedSinceCut;
-    this.receivedSinceCut = 0;
     return {
       storyId: this.id,
       updates: batch,
