@@ -53,7 +53,9 @@ describe('PendingWrites', () => {
     const ann = keystrokes('ab', 7);
     const bob = keystrokes('xy', 8);
     const sent = [ann[0], bob[0], ann[1], bob[1]] as Uint8Array[];
-    sent.forEach((u, i) => pending.push(write(u, i % 2 === 0 ? 'ann' : 'bob'), false));
+    for (const [i, u] of sent.entries()) {
+      pending.push(write(u, i % 2 === 0 ? 'ann' : 'bob'), false);
+    }
     pending.materialize();
     expect(doc.getText('body').length).toBe(4);
     const { writes } = pending.cut();
