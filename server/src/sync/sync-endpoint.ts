@@ -1,13 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { isDeepStrictEqual } from 'node:util';
-import {
-  CloseCode,
-  isStoryId,
-  type PublicUser,
-  type StoryStatus,
-  SYNC_PATH,
-} from '@copydesk/shared';
+import { CloseCode, isStoryId, type StoryStatus, SYNC_PATH } from '@copydesk/shared';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import * as Y from 'yjs';
 import { originAllowed } from '../auth/origin';
@@ -17,13 +10,13 @@ import { readSessionToken } from '../http/session';
 import type { LiveSync } from '../http/status-route';
 import type { Logger } from '../logger';
 import type { Storage } from '../storage/storage';
-import { decodeAwarenessUpdate } from './awareness-filter';
-import { CloseError } from './close-error';
+import { ConnectedAccounts } from './connected-accounts';
 import { ConnectionRecheck } from './connection-recheck';
-import { decodeClientMessage, encodeSyncStep1, MalformedMessageError } from './messages';
+import { encodeSyncStep1 } from './messages';
 import type { RoomRegistry } from './room-registry';
 import type { StoryRoom } from './story-room';
 import { SyncConnection } from './sync-connection';
+import { handleClientFrame } from './sync-frames';
 
 export interface SyncLimits {
   /** ws `maxPayload`: larger frames close the socket with 1009 (ws) before we see them. */
@@ -49,12 +42,6 @@ export interface SyncEndpointOptions {
 /** Frames a client may send while its upgrade is still being authenticated. */
 const MAX_EARLY_FRAMES = 32;
 
-const toBytes = (data: RawData): Uint8Array => {
-  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-};
-
 /**
  * Everything the endpoint keeps per socket, in one object: the listeners are shared by all
  * sockets (no closures per connection), so an idle connection costs little more than ws's own.
@@ -66,17 +53,6 @@ interface SocketState {
   countedUser: string | null;
   conn: SyncConnection | null;
   room: StoryRoom | null;
-  passwordVersion: string;
-}
-
-/**
- * An account with connections: how many are open, and one copy of its public identity and
- * password version that they all share (a newsroom has few accounts and many tabs; a copy per
- * socket was ~250 bytes of each socket's heap).
- */
-interface ConnectedAccount {
-  open: number;
-  user: PublicUser;
   passwordVersion: string;
 }
 
@@ -98,7 +74,7 @@ export class SyncEndpoint implements LiveSync {
   private readonly wss: WebSocketServer;
   private readonly sockets = new Map<WebSocket, SocketState>();
   /** Accounts with open (or opening) authenticated connections. */
-  private readonly accounts = new Map<string, ConnectedAccount>();
+  private readonly accounts = new ConnectedAccounts();
   private readonly recheck: ConnectionRecheck;
 
   constructor(private readonly options: SyncEndpointOptions) {
@@ -133,7 +109,7 @@ export class SyncEndpoint implements LiveSync {
     const state = this.sockets.get(ws);
     if (!state) return;
     if (state.conn && state.room && state.early === null) {
-      this.onMessage(state.room, state.conn, data, isBinary);
+      handleClientFrame(state.room, state.conn, data, isBinary, this.options.logger);
       return;
     }
     state.early ??= [];
@@ -145,37 +121,14 @@ export class SyncEndpoint implements LiveSync {
     const state = this.sockets.get(ws);
     if (!state) return;
     this.sockets.delete(ws);
-    this.uncount(state);
+    if (state.countedUser !== null) this.accounts.release(state.countedUser);
+    state.countedUser = null;
     const { conn, room } = state;
     if (conn && room) {
       conn.closed = true;
       room.leave(conn);
       this.options.registry.release(room);
     }
-  }
-
-  private uncount(state: SocketState): void {
-    const userId = state.countedUser;
-    if (userId === null) return;
-    state.countedUser = null;
-    const account = this.accounts.get(userId);
-    if (account && --account.open <= 0) this.accounts.delete(userId);
-  }
-
-  /** The account's entry, holding this session's identity (the one copy its sockets share). */
-  private connectedAccount(user: PublicUser, passwordVersion: string): ConnectedAccount {
-    let account = this.accounts.get(user.id);
-    if (!account) {
-      account = { open: 0, user, passwordVersion };
-      this.accounts.set(user.id, account);
-    } else if (
-      account.passwordVersion !== passwordVersion ||
-      !isDeepStrictEqual(account.user, user)
-    ) {
-      account.user = user;
-      account.passwordVersion = passwordVersion;
-    }
-    return account;
   }
 
   get connectionCount(): number {
@@ -230,10 +183,10 @@ export class SyncEndpoint implements LiveSync {
       return ws.close(CloseCode.forbidden, 'origin not allowed');
     }
     if (!isStoryId(storyId)) return ws.close(CloseCode.unknownStory, 'unknown story');
-    const account = this.connectedAccount(session.user, session.claims.passwordVersion);
+    const account = this.accounts.entry(session.user, session.claims.passwordVersion);
     const { user, passwordVersion, open } = account;
     if (open >= limits.maxConnectionsPerUser) {
-      if (open === 0) this.accounts.delete(user.id);
+      this.accounts.forgetUnused(user.id);
       logger.info({ user: user.username, open }, 'sync upgrade refused: too many connections');
       return ws.close(CloseCode.rateLimited, 'too many connections');
     }
@@ -281,7 +234,7 @@ export class SyncEndpoint implements LiveSync {
     if (awareness) conn.send(awareness);
     const early = state.early;
     state.early = null;
-    for (const m of early ?? []) this.onMessage(room, conn, m.data, m.isBinary);
+    for (const m of early ?? []) handleClientFrame(room, conn, m.data, m.isBinary, logger);
   }
 
   private readonly onSlow = (conn: SyncConnection, buffered: number): void =>
@@ -289,70 +242,6 @@ export class SyncEndpoint implements LiveSync {
       { storyId: conn.storyId, user: conn.user.username, buffered },
       'dropped a slow sync connection (outbound buffer full)',
     );
-
-  private onMessage(room: StoryRoom, conn: SyncConnection, data: RawData, isBinary: boolean): void {
-    if (conn.closed) return;
-    if (!conn.admitMessage()) {
-      this.options.logger.info(
-        { storyId: room.id, user: conn.user.username },
-        'sync connection over its message rate',
-      );
-      return conn.close(CloseCode.rateLimited, 'too many messages');
-    }
-    if (!isBinary) return conn.close(CloseCode.malformed, 'binary frames only');
-    try {
-      const message = decodeClientMessage(toBytes(data));
-      switch (message.type) {
-        case 'sync-step1':
-          return room.replySyncStep1(conn, message.stateVector);
-        case 'sync-step2':
-        case 'sync-update': {
-          if (message.type === 'sync-step2' && conn.resyncTimer) {
-            clearTimeout(conn.resyncTimer);
-            conn.resyncTimer = null;
-            conn.resyncAnswered = true;
-          }
-          const outcome = room.applyClientUpdate(conn, message.update);
-          if (outcome === 'dropped' && conn.readOnly) {
-            this.options.logger.debug(
-              { storyId: room.id, user: conn.user.username },
-              'dropped a write from a read-only connection',
-            );
-          }
-          return;
-        }
-        case 'awareness':
-          return room.presence.applyClient(conn, decodeAwarenessUpdate(message.update));
-        case 'query-awareness': {
-          const snapshot = room.presence.snapshot();
-          if (snapshot) conn.send(snapshot);
-          return;
-        }
-      }
-    } catch (err) {
-      const close =
-        err instanceof CloseError
-          ? err
-          : err instanceof MalformedMessageError
-            ? new CloseError(CloseCode.malformed, err.message)
-            : null;
-      if (!close) {
-        this.options.logger.error(
-          { err, storyId: room.id, user: conn.user.username },
-          'sync frame failed',
-        );
-        return conn.close(CloseCode.malformed, 'message could not be handled');
-      }
-      this.options.logger.info(
-        { storyId: room.id, user: conn.user.username, code: close.code, reason: close.reason },
-        'sync frame refused',
-      );
-      conn.close(
-        close.code,
-        close.code === CloseCode.malformed ? 'malformed message' : close.reason,
-      );
-    }
-  }
 
   // --- LiveSync (called by HTTP routes) --------------------------------------------------------
 
