@@ -22,7 +22,19 @@ export interface Burst {
    * fields so nothing rescans them; null when not known (then it is computed from scratch).
    */
   own: Region | null;
+  /** The person's own steps since `base` was last set (see SEGMENT_STEPS). */
+  segmentSteps: number;
 }
+
+/**
+ * A burst counts its words from `base` in one comparison, whose cost grows with how far the
+ * person's edits are spread through the text times how many there are. Several people typing
+ * in turn at the end of a live story keep one burst each open for as long as they type, each
+ * spanning everyone's text since: after this many of the person's own steps the count so far is
+ * kept and measured on from the text then (a word typed before that point and deleted after it
+ * counts as added and removed).
+ */
+export const SEGMENT_STEPS = 100;
 
 /** The lengths of the burst's base and its target's text now that are known to be equal. */
 export const knownEnds = (b: Burst): EqualEnds | undefined => {
@@ -37,6 +49,7 @@ export const checkpoint = (b: Burst, before: string, after: string): void => {
   b.committedRemoved += d.removed;
   b.base = after;
   b.own = null;
+  b.segmentSteps = 0;
 };
 
 /**

@@ -306,4 +306,35 @@ describe('StoryTracker', () => {
       expect(Math.abs(e.lastAt - (oneByOne[i]?.lastAt ?? 0))).toBeLessThanOrEqual(1_000);
     }
   });
+
+  it('counts each person right when several type in turn at the end of a long story', () => {
+    // Past SEGMENT_STEPS of one person's steps, a burst keeps its count and measures on.
+    for (const fullScan of [false, true]) {
+      const log = new Log();
+      log.as('ana', 0, () =>
+        writeFields(log.doc, { headline: 'Live: the summit', body: 'Start. ' }),
+      );
+      const tracker = new StoryTracker('story-1234', null, 0, { gapMs: 60_000, fullScan });
+      feed(tracker, log);
+      const users = ['ana', 'ben', 'carla'];
+      const drained: ActivityRecord[] = [];
+      let from = log.updates.length;
+      for (let i = 0; i < 3 * 250; i++) {
+        const body = log.t.body;
+        log.as(users[i % 3] as string, 1_000 + i * 50, () => body.insert(body.length, `w${i} `));
+        if (i % 40 === 39) {
+          drained.push(...feed(tracker, log, from).entries);
+          from = log.updates.length;
+        }
+      }
+      drained.push(...feed(tracker, log, from).entries);
+      const last = new Map(drained.map((e) => [e.id, e]));
+      const byUser = [...last.values()].filter((e) => e.field === 'body');
+      expect(byUser.map((e) => [e.userId, e.wordsAdded, e.wordsRemoved]).sort()).toEqual([
+        ['ana', 250, 0],
+        ['ben', 250, 0],
+        ['carla', 250, 0],
+      ]);
+    }
+  });
 });

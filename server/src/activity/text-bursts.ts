@@ -1,6 +1,6 @@
 import type { ActivityField } from '@copydesk/shared';
 import type { ActivityRecord, StoredUpdate } from '../storage/storage';
-import { type Burst, checkpoint, knownEnds, otherEdit } from './burst';
+import { type Burst, checkpoint, knownEnds, otherEdit, SEGMENT_STEPS } from './burst';
 import type { EntryChanges } from './entry-changes';
 import type { ScalarField, StoryTexts } from './story-fields';
 import { classifyEdit } from './text-edits';
@@ -36,6 +36,7 @@ export class TextBursts {
       fixedKind: entry.field === 'takeaway' && entry.kind === 'added',
       gone: false,
       own: null,
+      segmentSteps: 0,
     });
   }
 
@@ -54,6 +55,7 @@ export class TextBursts {
       fixedKind: true,
       gone: false,
       own: null,
+      segmentSteps: 0,
     };
     this.bursts.set(key, burst);
     this.dirty.add(burst);
@@ -178,6 +180,7 @@ export class TextBursts {
         gone: false,
         // splice(base, after) with base = before.
         own: change,
+        segmentSteps: 1,
       };
       this.bursts.set(found.key, burst);
       this.entries.createdIds.add(burst.entry.id);
@@ -193,6 +196,11 @@ export class TextBursts {
       );
     } else {
       burst.own = null;
+    }
+    if (found.burst && ++burst.segmentSteps >= SEGMENT_STEPS) {
+      checkpoint(burst, after, after);
+      // splice(after, after): nothing differs, the empty region sits at the end.
+      if (change) burst.own = { start: after.length, lenA: 0, lenB: 0 };
     }
     burst.entry.lastAt = u.at;
     if (takeawayIndex !== null) burst.entry.takeawayIndex = takeawayIndex;
