@@ -12,7 +12,8 @@ import {
 } from './story-fields';
 import { TakeawayTracker } from './takeaway-tracker';
 import { TextBursts } from './text-bursts';
-import { applyTextDelta, type Region, splice, spliceKnown, type TextDeltaOp } from './text-regions';
+import { type TextChange, textChange } from './text-change';
+import { type Region, splice, spliceKnown } from './text-regions';
 
 /**
  * Turns one story's update log into activity entries, update by update, the way a person
@@ -59,10 +60,10 @@ export class StoryTracker {
   private readonly takeaways: TakeawayTracker;
   private touched = new Set<object>();
   /**
-   * Each text field's Yjs delta in the step being applied (null: none or unusable). Yjs only
-   * computes a delta during its event, so the observers save them for applyStep.
+   * What the step being applied did to each text field (null: not known this way). The
+   * transaction's items are only theirs during its event, so the observers work it out.
    */
-  private readonly deltas = new Map<TextField, readonly TextDeltaOp[] | null>();
+  private readonly changes = new Map<TextField, TextChange | null>();
   private readonly fullScan: boolean;
   private fresh: boolean;
   /** Time of the newest update applied (the clock bursts expire by). */
@@ -99,7 +100,10 @@ export class StoryTracker {
     for (const f of this.fullScan ? [] : TEXT_FIELDS) {
       this.types[f].observe((event) => {
         // A second event in one step (should not happen) would need composing: read whole.
-        this.deltas.set(f, this.deltas.has(f) ? null : event.delta);
+        const change = this.changes.has(f)
+          ? null
+          : textChange(this.types[f], event.transaction, this.story.texts.get(f) ?? '');
+        this.changes.set(f, change);
       });
     }
   }
@@ -151,7 +155,7 @@ export class StoryTracker {
   private applyStep(updates: readonly StoredUpdate[], u: StoredUpdate): void {
     this.lastUsed = Date.now();
     this.touched = new Set();
-    this.deltas.clear();
+    this.changes.clear();
     this.doc.transact(() => {
       for (const x of updates) Y.applyUpdate(this.doc, x.update);
     });
@@ -182,12 +186,11 @@ export class StoryTracker {
   }
 
   /**
-   * A text field's new text and its changed region, from the Yjs delta when it is plain text
-   * (O(size of the edit) on top of Yjs's own walk), else by reading the field whole.
+   * A text field's new text and its changed region, from the step's own items when it is plain
+   * text (text-change.ts), else by reading the field whole.
    */
   private textStep(f: TextField, before: string): { after: string; change: Region | null } {
-    const ops = this.deltas.get(f);
-    const applied = ops ? applyTextDelta(before, ops, this.types[f].length) : null;
+    const applied = this.changes.get(f);
     if (applied) {
       const { after, prefix, suffix } = applied;
       return { after, change: spliceKnown(before, after, prefix, suffix) };

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import * as Y from 'yjs';
 import { seededInts as rng } from '../seeded-random';
-import { applyTextDelta, type Region, splice, spliceKnown, type TextDeltaOp } from './text-regions';
+import { type Region, splice, spliceKnown } from './text-regions';
 
 /** The original char-by-char scan, kept verbatim as the definition spliceKnown must match. */
 const plainSplice = (a: string, b: string): Region => {
@@ -63,51 +62,5 @@ describe('spliceKnown', () => {
     // (suffix 1 from an edit reported at 0) must not move it.
     expect(spliceKnown('a', 'aaa', 0, 1)).toEqual(plainSplice('a', 'aaa'));
     expect(spliceKnown('xaay', 'xaaaay', 1, 1)).toEqual({ start: 3, lenA: 0, lenB: 2 });
-  });
-});
-
-describe('applyTextDelta', () => {
-  const observed = (initial: string, edit: (t: Y.Text) => void) => {
-    const doc = new Y.Doc();
-    const text = doc.getText('t');
-    text.insert(0, initial);
-    let delta: TextDeltaOp[] = [];
-    text.observe((event) => {
-      delta = event.delta;
-    });
-    doc.transact(() => edit(text));
-    return { delta, text };
-  };
-
-  it('rebuilds the text Yjs has after inserts, deletes and formatting', () => {
-    const r = rng(11);
-    for (let round = 0; round < 300; round++) {
-      const initial = randomText(r, r(40));
-      const { delta, text } = observed(initial, (t) => {
-        for (let k = r(4) + 1; k > 0; k--) {
-          const at = r(t.length + 1);
-          if (r(3) === 0) t.delete(Math.min(at, t.length), Math.min(r(5), t.length - at));
-          else if (r(5) === 0) t.format(Math.min(at, t.length), r(5), { bold: true });
-          else t.insert(at, randomText(r, r(5) + 1));
-        }
-      });
-      const after = text.toString();
-      const got = applyTextDelta(initial, delta, text.length);
-      expect(got?.after).toBe(after);
-      if (!got) continue;
-      expect(got.prefix).toBeLessThanOrEqual(commonPrefix(initial, after));
-      expect(got.suffix).toBeLessThanOrEqual(commonSuffix(initial, after));
-      expect(spliceKnown(initial, after, got.prefix, got.suffix)).toEqual(
-        plainSplice(initial, after),
-      );
-    }
-  });
-
-  it('gives up on embeds and on a previous text out of step with Yjs', () => {
-    const embed = observed('abc', (t) => t.insertEmbed(1, { image: 'x' }));
-    expect(applyTextDelta('abc', embed.delta, embed.text.length)).toBeNull();
-    const plain = observed('abc', (t) => t.insert(3, 'd'));
-    expect(applyTextDelta('ab', plain.delta, plain.text.length)).toBeNull();
-    expect(applyTextDelta('abcx', plain.delta, plain.text.length)).toBeNull();
   });
 });
