@@ -174,6 +174,14 @@ const skipAny = (r: Reader, depth: number): void => {
   }
 };
 
+/** What reading needs to know of the document's root types. */
+export interface RootsState {
+  /** Whether the document already has a root type of this name. */
+  hasRoot(name: string): boolean;
+  /** How many root types the document has. */
+  readonly rootCount: number;
+}
+
 /** What validateUpdate reads from an update before it replays Yjs's integration order. */
 export interface ReadUpdate {
   byClient: Map<number, ClientStructs>;
@@ -184,13 +192,9 @@ export interface ReadUpdate {
 
 /**
  * Reads every struct and the delete set, checking structure and schema as it goes; root types
- * the document does not have (`hasRoot`) are collected, and their number bounded by `rootCount`.
+ * the document does not have are collected, and their number bounded.
  */
-export const readUpdate = (
-  update: Uint8Array,
-  hasRoot: (name: string) => boolean,
-  rootCount: number,
-): ReadUpdate => {
+export const readUpdate = (update: Uint8Array, doc: RootsState): ReadUpdate => {
   const r = new Reader(update);
   const byClient = new Map<number, ClientStructs>();
   const newRoots = new Set<string>();
@@ -222,7 +226,7 @@ export const readUpdate = (
         if (!hasOrigin && !hasRightOrigin) {
           if (r.varUint() === 1) {
             const name = r.string(UPDATE_BOUNDS.maxRootNameChars, 'root type name');
-            if (!hasRoot(name)) newRoots.add(name);
+            if (!doc.hasRoot(name)) newRoots.add(name);
           } else {
             refs.push(r.client(), r.clock());
           }
@@ -261,7 +265,7 @@ export const readUpdate = (
       clock += length;
     }
   }
-  if (newRoots.size > 0 && rootCount + newRoots.size > UPDATE_BOUNDS.maxRootTypes) {
+  if (newRoots.size > 0 && doc.rootCount + newRoots.size > UPDATE_BOUNDS.maxRootTypes) {
     throw schema('too many root types');
   }
 

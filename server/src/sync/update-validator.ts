@@ -3,6 +3,7 @@ import {
   malformed,
   missing,
   Reader,
+  type RootsState,
   readUpdate,
   type StructRef,
 } from './update-reader';
@@ -39,13 +40,9 @@ export { UpdateRejectedError } from './update-reader';
  */
 
 /** What the validator needs to know about the live document. */
-export interface DocState {
+export interface DocState extends RootsState {
   /** `Y.getState(doc.store, client)`: the next clock expected from `client`. */
   stateOf(client: number): number;
-  /** Whether the document already has a root type of this name. */
-  hasRoot(name: string): boolean;
-  /** How many root types the document has. */
-  readonly rootCount: number;
 }
 
 export interface UpdateSummary {
@@ -97,11 +94,7 @@ const nextTarget = (ids: number[], byClient: Map<number, ClientStructs>): Client
  * otherwise applying the update integrates all of it.
  */
 export const validateUpdate = (update: Uint8Array, doc: DocState): UpdateSummary => {
-  const { byClient, newRoots, deletes } = readUpdate(
-    update,
-    (name) => doc.hasRoot(name),
-    doc.rootCount,
-  );
+  const { byClient, newRoots, deletes } = readUpdate(update, doc);
 
   // --- dependencies (Yjs integrateStructs, replayed on ids) ----------------------------------
   const state = new Map<number, number>();
