@@ -1,32 +1,27 @@
-import type { PublicUser } from '@copydesk/shared';
 import { describe, expect, it } from 'vitest';
 import { ConnectedAccounts } from './connected-accounts';
+import { fixtureUser } from './test-fixtures';
 
-const ann: PublicUser = {
-  id: 'u1',
-  username: 'ann',
-  displayName: 'Ann',
-  role: 'editor',
-  color: '#123456',
-};
+const ann = fixtureUser();
 
 describe('ConnectedAccounts', () => {
   it('gives every connection of an account the same entry, with its newest identity', () => {
     const accounts = new ConnectedAccounts();
     const first = accounts.entry(ann, 'v1');
-    first.open++;
-    const renamed = { ...ann, displayName: 'Ann B.' };
+    accounts.admit(first);
+    const renamed = fixtureUser({ displayName: 'Ana B.' });
     const second = accounts.entry(renamed, 'v2');
     expect(second).toBe(first);
     expect(second.open).toBe(1);
-    expect(second.user.displayName).toBe('Ann B.');
+    expect(second.user.displayName).toBe('Ana B.');
     expect(second.passwordVersion).toBe('v2');
   });
 
   it('forgets an account when its last connection closes, not before', () => {
     const accounts = new ConnectedAccounts();
     const entry = accounts.entry(ann, 'v1');
-    entry.open += 2;
+    accounts.admit(entry);
+    accounts.admit(entry);
     accounts.release(ann.id);
     expect(accounts.entry(ann, 'v1').open).toBe(1);
     accounts.release(ann.id);
@@ -39,7 +34,7 @@ describe('ConnectedAccounts', () => {
     accounts.forgetUnused(ann.id);
     expect(accounts.entry(ann, 'v1')).not.toBe(unused);
     const used = accounts.entry(ann, 'v1');
-    used.open++;
+    accounts.admit(used);
     accounts.forgetUnused(ann.id);
     expect(accounts.entry(ann, 'v1')).toBe(used);
   });

@@ -33,6 +33,11 @@ export class ConnectedAccounts {
     return account;
   }
 
+  /** A connection of the account's is open: it counts against the per-account limit. */
+  admit(account: ConnectedAccount): void {
+    account.open++;
+  }
+
   /** The entry was made for a connection that is not counted after all. */
   forgetUnused(userId: string): void {
     if (this.accounts.get(userId)?.open === 0) this.accounts.delete(userId);

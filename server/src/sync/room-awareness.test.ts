@@ -5,15 +5,10 @@ import { createLogger } from '../logger';
 import { type AwarenessEntry, decodeAwarenessUpdate } from './awareness-filter';
 import { decodeClientMessage } from './messages';
 import { type PresenceMember, RoomAwareness } from './room-awareness';
+import { fixtureUser } from './test-fixtures';
 
-const ana: PublicUser = {
-  id: 'u_ana',
-  username: 'ana',
-  displayName: 'Ana',
-  role: 'editor',
-  color: '#1f6feb',
-};
-const ben: PublicUser = { ...ana, id: 'u_ben', username: 'ben', displayName: 'Ben' };
+const ana = fixtureUser();
+const ben = fixtureUser({ id: 'u_ben', username: 'ben', displayName: 'Ben' });
 
 /** A connection that keeps the awareness entries it is sent, and can wait for the next ones. */
 class Member implements PresenceMember {

@@ -190,7 +190,7 @@ export class SyncEndpoint implements LiveSync {
       logger.info({ user: user.username, open }, 'sync upgrade refused: too many connections');
       return ws.close(CloseCode.rateLimited, 'too many connections');
     }
-    account.open++;
+    this.accounts.admit(account);
     state.countedUser = user.id;
 
     if (!(await this.options.storage.getStory(storyId))) {

@@ -1,3 +1,4 @@
+import type { PublicUser } from '@copydesk/shared';
 import { createLogger } from '../logger';
 import type { Storage } from '../storage/storage';
 import { Compactor } from './compactor';
@@ -20,3 +21,13 @@ export const fixtureRegistry = (storage: Storage) => {
   };
   return { registry, close };
 };
+
+/** An editor's public identity, for tests of connections and presence; `overrides` change it. */
+export const fixtureUser = (overrides: Partial<PublicUser> = {}): PublicUser => ({
+  id: 'u_ana',
+  username: 'ana',
+  displayName: 'Ana',
+  role: 'editor',
+  color: '#1f6feb',
+  ...overrides,
+});

@@ -1,11 +1,12 @@
 import type { AddressInfo } from 'node:net';
-import { CloseCode, MessageType, type PublicUser } from '@copydesk/shared';
+import { CloseCode, MessageType } from '@copydesk/shared';
 import * as decoding from 'lib0/decoding';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
 import { SyncConnection } from './sync-connection';
+import { fixtureUser } from './test-fixtures';
 import { UpdateIntake } from './update-intake';
 
 /** A server-side SyncConnection over a real loopback socket, and the frames its client got. */
@@ -21,13 +22,7 @@ const connectedPair = async () => {
     for (const w of waiters.splice(0)) w();
   });
   await new Promise((resolve) => client.once('open', resolve));
-  const user: PublicUser = {
-    id: 'u1',
-    username: 'ed',
-    displayName: 'Ed',
-    role: 'editor',
-    color: '#123456',
-  };
+  const user = fixtureUser({ id: 'u1', username: 'ed', displayName: 'Ed', color: '#123456' });
   const conn = new SyncConnection(await accepted, user, 'st_intake', {
     readOnly: false,
     wantsAck: false,
